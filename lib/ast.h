@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The pinhole authors. */
+#ifndef PINHOLE_AST_H
+#define PINHOLE_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loc.h"
+
+/*
+ * The policy as the user wrote it, after validation: every node carries the
+ * location of the YAML node it came from. A tree with single owners; freed by
+ * pinhole_policy_free().
+ */
+
+enum ph_defaults_verdict {
+	PH_V_DROP,
+	PH_V_REJECT,
+	PH_V_ACCEPT,
+};
+
+enum ph_icmpv6_mode {
+	PH_ICMPV6_RFC4890,
+	PH_ICMPV6_STRICT,
+};
+
+enum ph_family {
+	PH_FAM_ANY,
+	PH_FAM_IPV6,
+	PH_FAM_IPV4,
+};
+
+enum ph_proto {
+	PH_PROTO_TCP = 1 << 0,
+	PH_PROTO_UDP = 1 << 1,
+};
+
+enum ph_addr6_kind {
+	PH_ADDR6_NONE,		/* host has no ipv6 */
+	PH_ADDR6_EXACT,		/* one address, /128 */
+	PH_ADDR6_SUBNET,	/* addr/plen, host bits zero */
+	PH_ADDR6_SUFFIX,	/* ::X/-N: the last N bits of any address */
+};
+
+/**
+ * struct ph_prefix - an address or prefix of either family
+ * @family: 4 or 6
+ * @addr: network byte order; IPv4 uses the first 4 bytes
+ * @plen: prefix length (32/128 for one address)
+ * @loc: where it was written
+ */
+struct ph_prefix {
+	int family;
+	uint8_t addr[16];
+	unsigned int plen;
+	struct pinhole_loc loc;
+};
+
+/**
+ * struct ph_addr6 - a host's IPv6 address
+ * @kind: exact, subnet or interface-ID suffix
+ * @addr: the address, network (masked to @plen for subnets) or suffix bits
+ * @plen: subnet prefix length; for a suffix, N in ::X/-N (bits kept at the end)
+ */
+struct ph_addr6 {
+	enum ph_addr6_kind kind;
+	uint8_t addr[16];
+	unsigned int plen;
+	struct pinhole_loc loc;
+};
+
+struct ph_zone {
+	char *name;
+	char **ifnames;		/* as written; a trailing '*' is a prefix wildcard */
+	struct pinhole_loc *ifname_locs;
+	size_t n_ifnames;
+	bool is_wan;		/* the zone named "wan" */
+	struct pinhole_loc loc;
+};
+
+struct ph_host {
+	char *name;
+	struct ph_addr6 ipv6;
+	bool has_ipv4;
+	uint8_t ipv4[4];
+	struct pinhole_loc ipv4_loc;
+	int zone;		/* index into policy zones, -1 = not given */
+	struct pinhole_loc loc;
+};
+
+/** struct ph_portrange - inclusive port range, host byte order */
+struct ph_portrange {
+	uint16_t lo, hi;
+	struct pinhole_loc loc;
+};
+
+struct ph_pinhole {
+	char *name;			/* given or "<host>-<first port>" */
+	bool name_given;
+	int host;			/* index into policy hosts; -1 = self */
+	unsigned int protos;		/* enum ph_proto bits */
+	struct ph_portrange *ports;
+	size_t n_ports;
+	enum ph_family family;
+	struct ph_prefix *from;		/* n_from == 0: any */
+	size_t n_from;
+	struct ph_portrange *ext_ports;	/* IPv4 forwards; n_ext == 0: same as ports */
+	size_t n_ext;
+	struct pinhole_loc loc;		/* the list item */
+	struct pinhole_loc host_loc, ports_loc, family_loc, from_loc, ext_loc;
+};
+
+struct ph_defaults {
+	enum ph_defaults_verdict inbound;	/* drop | reject */
+	enum ph_defaults_verdict outbound;	/* accept | drop */
+	enum ph_defaults_verdict input;		/* drop | reject | accept */
+	enum ph_icmpv6_mode icmpv6;
+	bool log;
+};
+
+/**
+ * struct pinhole_policy - a parsed and validated policy
+ * @file: the name used in diagnostics
+ * @router: zones were given (router mode); false = host mode
+ * @masquerade: ipv4.masquerade (already defaulted: true when any host has ipv4)
+ */
+struct pinhole_policy {
+	char *file;
+	unsigned int version;
+	char *table;
+	bool router;
+	struct ph_zone *zones;
+	size_t n_zones;
+	struct ph_defaults defaults;
+	struct ph_host *hosts;
+	size_t n_hosts;
+	struct ph_pinhole *pinholes;
+	size_t n_pinholes;
+	bool masquerade;
+	struct pinhole_loc masquerade_loc;
+};
+
+#endif

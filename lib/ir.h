@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The pinhole authors. */
+#ifndef PINHOLE_IR_H
+#define PINHOLE_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loc.h"
+
+/*
+ * The ruleset IR: one in-memory description of the `inet <table>` pinhole
+ * owns. Every output is printed from it: nft text (emit.c), libnftnl
+ * objects (nl_build.c), and the kernel's copy decoded back (nl_decode.c)
+ * for `diff` and `status`.
+ *
+ * Design rule: each IR construct maps to exactly one bytecode sequence and
+ * one nft text, both ways. Protocol dependencies (meta nfproto, meta
+ * l4proto) are explicit matches in the rule, never implied, so the text
+ * `nft -f` loads produces the same bytecode as our own linearisation.
+ *
+ * Values are stored as the kernel's registers hold them: packet fields in
+ * network byte order, meta/ct values in host byte order, interface names as
+ * 16 NUL-padded bytes.
+ */
+
+enum ir_field {
+	IR_F_NFPROTO,		/* meta nfproto, 1 byte */
+	IR_F_L4PROTO,		/* meta l4proto, 1 byte */
+	IR_F_IIFNAME,		/* meta iifname, 16 bytes */
+	IR_F_OIFNAME,		/* meta oifname, 16 bytes */
+	IR_F_CT_STATE,		/* ct state, 4 bytes host order bitmask */
+	IR_F_CT_STATUS,		/* ct status, 4 bytes host order bitmask */
+	IR_F_IP_SADDR,		/* payload nh+12, 4 */
+	IR_F_IP_DADDR,		/* payload nh+16, 4 */
+	IR_F_IP6_SADDR,		/* payload nh+8, 16 */
+	IR_F_IP6_DADDR,		/* payload nh+24, 16 */
+	IR_F_IP6_HOPLIMIT,	/* payload nh+7, 1 */
+	IR_F_ICMPV6_TYPE,	/* payload th+0, 1 */
+	IR_F_ICMPV6_CODE,	/* payload th+1, 1 */
+	IR_F_TH_DPORT,		/* payload th+2, 2 */
+	__IR_F_MAX
+};
+
+/* nft datatypes (nftables include/datatype.h); the kernel stores set key types */
+enum ir_type {
+	IR_T_INTEGER = 4,
+	IR_T_NFPROTO = 2,
+	IR_T_IPADDR = 7,
+	IR_T_IP6ADDR = 8,
+	IR_T_INET_PROTO = 12,
+	IR_T_INET_SERVICE = 13,
+	IR_T_CT_STATE = 26,
+	IR_T_CT_STATUS = 28,
+	IR_T_ICMP6_TYPE = 29,
+	IR_T_ICMPV6_CODE = 33,
+	IR_T_IFNAME = 41,
+};
+
+enum ir_load {
+	IR_LOAD_META,
+	IR_LOAD_CT,
+	IR_LOAD_PAYLOAD,
+};
+
+/**
+ * struct ir_field_desc - how a field is loaded, printed and typed
+ * @nft: its nft text ("ip6 daddr")
+ * @load: meta, ct or payload
+ * @key: NFT_META_* or NFT_CT_* for meta/ct loads
+ * @base: NFT_PAYLOAD_*_HEADER for payload loads
+ * @offset: payload offset in bytes
+ * @len: value length in bytes
+ * @type: nft datatype
+ */
+struct ir_field_desc {
+	const char *nft;
+	enum ir_load load;
+	uint32_t key;
+	uint32_t base;
+	uint32_t offset;
+	uint32_t len;
+	enum ir_type type;
+};
+
+const struct ir_field_desc *ir_field(enum ir_field f);
+
+#define IR_VAL_MAX	16	/* one field value */
+#define IR_CONCAT_MAX	4	/* fields in one concatenated key */
+#define IR_KEY_MAX	40	/* concatenated key: fields padded to 4 bytes */
+#define IR_DATA_MAX	8	/* map data: ipv4_addr . inet_service */
+#define IR_NAME_MAX	32	/* set and chain names */
+
+/**
+ * struct ir_key - one component of a (possibly concatenated) key
+ * @field: what is loaded
+ * @masked: the loaded value is ANDed with @mask before use
+ * @mask: the mask, ir_field(field)->len bytes
+ */
+struct ir_key {
+	enum ir_field field;
+	bool masked;
+	uint8_t mask[IR_VAL_MAX];
+};
+
+/* Length of a concatenated key: every component padded to 4 bytes. */
+unsigned int ir_keys_len(const struct ir_key *keys, unsigned int n);
+/* Offset of component @i inside such a key. */
+unsigned int ir_keys_off(const struct ir_key *keys, unsigned int i);
+
+/**
+ * struct ir_elem - one element of a set or map
+ * @key: lower bound, register layout (components padded to 4 bytes)
+ * @key_end: upper bound, inclusive; equal to @key for exact elements
+ * @data: map data (maps only), register layout
+ * @comment: owned; NULL for none (the pinhole's name)
+ * @packets: per-element counter (decoded state, or a seed)
+ * @bytes: per-element counter
+ */
+struct ir_elem {
+	uint8_t key[IR_KEY_MAX];
+	uint8_t key_end[IR_KEY_MAX];
+	uint8_t data[IR_DATA_MAX];
+	char *comment;
+	uint64_t packets, bytes;
+};
+
+enum ir_set_flags {
+	IR_SET_ANON = 1 << 0,		/* anonymous constant set of one rule */
+	IR_SET_INTERVAL = 1 << 1,	/* elements may be ranges */
+	IR_SET_MAP = 1 << 2,		/* elements carry data */
+	IR_SET_COUNTER = 1 << 3,	/* per-element counters */
+};
+
+/**
+ * struct ir_set - a named set/map of the table, or an anonymous set of a rule
+ * @name: empty for anonymous sets
+ * @keys: key components; for a lookup, the rule's keys must equal these
+ * @flags: enum ir_set_flags
+ * @data: map data types (IR_T_IPADDR [, IR_T_INET_SERVICE])
+ * @elems: the elements, in emission order (sorted by key by the compiler)
+ * @id: transaction id assigned by the netlink builder
+ */
+struct ir_set {
+	char name[IR_NAME_MAX];
+	unsigned int n_keys;
+	struct ir_key keys[IR_CONCAT_MAX];
+	unsigned int flags;
+	unsigned int n_data;
+	enum ir_type data[2];
+	struct ir_elem *elems;
+	size_t n_elems, cap_elems;
+	uint32_t id;
+};
+
+enum ir_op {
+	IR_OP_EQ,	/* key == [lo, hi] (a value, a prefix or a range) */
+	IR_OP_NEQ,	/* key != [lo, hi] */
+	IR_OP_FLAGS,	/* (key & lo) != 0: ct state established,related */
+	IR_OP_LOOKUP,	/* key . key . ... @set (or an anonymous { ... }) */
+};
+
+/**
+ * struct ir_match - one match of a rule
+ * @n_keys: number of components (> 1 only for lookups)
+ * @keys: the loaded key
+ * @op: comparison
+ * @lo: value, or lower bound (EQ/NEQ/FLAGS), ir_field(keys[0])->len bytes
+ * @hi: upper bound, inclusive; equal to @lo for one value
+ * @prefix_len: for a string field, compare only this many bytes (the `eth*`
+ *	wildcard); 0 = the whole field
+ * @set: LOOKUP: a named set of the ruleset (borrowed) or, with
+ *	IR_SET_ANON, an anonymous set owned by this match
+ */
+struct ir_match {
+	unsigned int n_keys;
+	struct ir_key keys[IR_CONCAT_MAX];
+	enum ir_op op;
+	uint8_t lo[IR_VAL_MAX], hi[IR_VAL_MAX];
+	unsigned int prefix_len;
+	struct ir_set *set;
+};
+
+enum ir_stmt_type {
+	IR_S_COUNTER,
+	IR_S_LIMIT,	/* limit rate N/unit burst B packets */
+	IR_S_LOG,
+	IR_S_MASQ,
+	IR_S_DNAT,	/* dnat ip to ADDR[:PORT] */
+	IR_S_DNAT_MAP,	/* dnat ip to KEYS map @set */
+	IR_S_ACCEPT,
+	IR_S_DROP,
+	IR_S_JUMP,
+	IR_S_RETURN,
+	IR_S_REJECT,	/* tcp reset or icmpx */
+};
+
+enum ir_reject {
+	IR_REJECT_TCP_RST,
+	IR_REJECT_ICMPX_ADMIN,	/* icmpx admin-prohibited */
+};
+
+struct ir_stmt {
+	enum ir_stmt_type type;
+	union {
+		struct { uint64_t packets, bytes; } counter;
+		struct {
+			uint64_t rate;		/* per unit */
+			uint64_t unit;		/* seconds: 1, 60, 3600, 86400 */
+			uint32_t burst;
+		} limit;
+		struct { char prefix[64]; } log;
+		struct {
+			uint8_t addr[4];	/* network order */
+			uint16_t port;		/* host order; 0 = keep */
+		} dnat;
+		struct {
+			unsigned int n_keys;
+			struct ir_key keys[IR_CONCAT_MAX];
+			struct ir_set *map;	/* borrowed, named */
+		} dnat_map;
+		struct { char chain[IR_NAME_MAX]; } jump;
+		struct { enum ir_reject how; } reject;
+	};
+};
+
+#define IR_RULE_MAX_MATCHES 8
+#define IR_RULE_MAX_STMTS 4
+
+/**
+ * struct ir_rule - matches, then statements (the verdict last)
+ * @comment: owned; NULL for none
+ * @loc: the policy node the rule comes from (line 0: built in); used to
+ *	map a kernel rejection back to the policy
+ * @handle: kernel handle (decoded rules only)
+ * @unknown: decoded rule that pinhole does not recognise; @raw holds its
+ *	bytecode as text and nothing else is valid
+ */
+struct ir_rule {
+	unsigned int n_matches;
+	struct ir_match matches[IR_RULE_MAX_MATCHES];
+	unsigned int n_stmts;
+	struct ir_stmt stmts[IR_RULE_MAX_STMTS];
+	char *comment;
+	struct pinhole_loc loc;
+	uint64_t handle;
+	bool unknown;
+	char *raw;
+};
+
+enum ir_chain_type {
+	IR_CHAIN_REGULAR,
+	IR_CHAIN_FILTER,
+	IR_CHAIN_NAT,
+};
+
+struct ir_chain {
+	char name[IR_NAME_MAX];
+	enum ir_chain_type type;
+	uint32_t hook;		/* NF_INET_* (base chains) */
+	int32_t prio;
+	uint32_t policy;	/* NF_ACCEPT / NF_DROP (base chains) */
+	struct ir_rule *rules;
+	size_t n_rules, cap_rules;
+};
+
+/**
+ * struct pinhole_ruleset - the table
+ * @table: its name (inet family)
+ * @sets: named sets and maps, declared before the chains
+ * @chains: base and regular chains, in print order
+ */
+struct pinhole_ruleset {
+	char *table;
+	struct ir_set **sets;
+	size_t n_sets, cap_sets;
+	struct ir_chain **chains;
+	size_t n_chains, cap_chains;
+};
+
+struct pinhole_ruleset *ir_ruleset_new(const char *table);
+struct ir_set *ir_set_add(struct pinhole_ruleset *r, const char *name);
+struct ir_set *ir_set_find(const struct pinhole_ruleset *r, const char *name);
+struct ir_set *ir_set_new_anon(void);
+void ir_set_free(struct ir_set *s);
+/* Append an element; returns it zeroed (key/key_end/data to fill) or NULL. */
+struct ir_elem *ir_set_add_elem(struct ir_set *s);
+/* Sort elements by (key, key_end) so output is canonical. */
+void ir_set_sort(struct ir_set *s);
+
+struct ir_chain *ir_chain_add(struct pinhole_ruleset *r, const char *name,
+			      enum ir_chain_type type, uint32_t hook,
+			      int32_t prio, uint32_t policy);
+struct ir_chain *ir_chain_find(const struct pinhole_ruleset *r, const char *name);
+/* Append a zeroed rule; returns it or NULL. */
+struct ir_rule *ir_chain_add_rule(struct ir_chain *c);
+void ir_rule_clear(struct ir_rule *rule);
+
+/* Builders for rules: return the appended part, NULL when full. */
+struct ir_match *ir_rule_match(struct ir_rule *rule, enum ir_field f,
+			       enum ir_op op);
+struct ir_stmt *ir_rule_stmt(struct ir_rule *rule, enum ir_stmt_type t);
+
+#endif
