@@ -774,6 +774,100 @@ static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
 	}
 }
 
+/* ------------------------------------------------------------ logical layer */
+
+static bool branch_active(const struct ph_pinhole *ph, int family)
+{
+	return family_wanted(ph, family) && (!ph->n_from || has_from_family(ph, family));
+}
+
+static const char *dest_zone(const struct pinhole_policy *p, const struct ph_host *h)
+{
+	if (h->zone >= 0)
+		return p->zones[h->zone].name;
+	for (size_t i = 0; i < p->n_zones; i++)
+		if (!p->zones[i].is_wan)
+			return p->zones[i].name;
+	return NULL;
+}
+
+static void add_logical(struct cc *cc, const struct ph_pinhole *ph,
+			const struct ph_host *h, int family)
+{
+	struct ir_pinhole *lp = ir_pinhole_add(cc->r);
+	size_t nf = 0;
+
+	if (!lp || !(lp->name = strdup(ph->name))) {
+		cc->err = -ENOMEM;
+		return;
+	}
+	lp->loc = ph->loc;
+	lp->family = family;
+	lp->protos = ph->protos;
+	lp->kind = IR_PH_SELF;
+	if (h) {
+		const char *z = dest_zone(cc->p, h);
+
+		if (z && !(lp->dest_zone = strdup(z)))
+			cc->err = -ENOMEM;
+		if (family == 4) {
+			lp->kind = IR_PH_EXACT;
+			memcpy(lp->addr, h->ipv4, 4);
+			lp->plen = 32;
+			lp->dnat = true;
+		} else {
+			lp->kind = h->ipv6.kind == PH_ADDR6_SUBNET ? IR_PH_SUBNET :
+				   h->ipv6.kind == PH_ADDR6_SUFFIX ? IR_PH_SUFFIX : IR_PH_EXACT;
+			memcpy(lp->addr, h->ipv6.addr, 16);
+			lp->plen = h->ipv6.plen;
+		}
+	}
+	lp->n_ports = ph->n_ports;
+	lp->ports = calloc(ph->n_ports, sizeof(*lp->ports));
+	lp->ext = calloc(ph->n_ports, sizeof(*lp->ext));
+	for (size_t i = 0; i < ph->n_from; i++)
+		nf += ph->from[i].family == family;
+	lp->from_addr = calloc(nf ? nf : 1, sizeof(*lp->from_addr));
+	lp->from_plen = calloc(nf ? nf : 1, sizeof(*lp->from_plen));
+	if (!lp->ports || !lp->ext || !lp->from_addr || !lp->from_plen) {
+		cc->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < ph->n_ports; i++) {
+		lp->ports[i].lo = ph->ports[i].lo;
+		lp->ports[i].hi = ph->ports[i].hi;
+		lp->ext[i].lo = ext_of(ph, i)->lo;
+		lp->ext[i].hi = ext_of(ph, i)->hi;
+	}
+	for (size_t i = 0; i < ph->n_from; i++) {
+		if (ph->from[i].family != family)
+			continue;
+		memcpy(lp->from_addr[lp->n_from], ph->from[i].addr, 16);
+		lp->from_plen[lp->n_from++] = ph->from[i].plen;
+	}
+}
+
+static void record_pinholes(struct cc *cc)
+{
+	const struct pinhole_policy *p = cc->p;
+
+	for (size_t i = 0; i < p->n_pinholes && !cc->err; i++) {
+		const struct ph_pinhole *ph = &p->pinholes[i];
+		const struct ph_host *h = ph->host >= 0 ? &p->hosts[ph->host] : NULL;
+
+		if (!h || !p->router) {
+			for (int fam = 6; fam >= 4; fam -= 2)
+				if (branch_active(ph, fam))
+					add_logical(cc, ph, NULL, fam);
+			continue;
+		}
+		if (h->ipv6.kind != PH_ADDR6_NONE && branch_active(ph, 6))
+			add_logical(cc, ph, h, 6);
+		if (h->has_ipv4 && branch_active(ph, 4))
+			add_logical(cc, ph, h, 4);
+	}
+}
+
 /* ------------------------------------------------------------------ modes */
 
 static void compile_host_mode(struct cc *cc)
@@ -971,6 +1065,7 @@ int pinhole_ruleset_compile(const struct pinhole_policy *p, struct pinhole_diag 
 	cc.r = ir_ruleset_new(p->table ? p->table : "pinhole");
 	if (!cc.r)
 		return -ENOMEM;
+	record_pinholes(&cc);
 	if (p->router)
 		compile_router_mode(&cc);
 	else

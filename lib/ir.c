@@ -226,6 +226,28 @@ struct ir_stmt *ir_rule_stmt(struct ir_rule *rule, enum ir_stmt_type t)
 	return s;
 }
 
+struct ir_pinhole *ir_pinhole_add(struct pinhole_ruleset *r)
+{
+	struct ir_pinhole *ph;
+
+	if (!grow((void **)&r->pinholes, &r->cap_pinholes, r->n_pinholes,
+		  sizeof(*r->pinholes)))
+		return NULL;
+	ph = &r->pinholes[r->n_pinholes++];
+	memset(ph, 0, sizeof(*ph));
+	return ph;
+}
+
+static void ir_pinhole_clear(struct ir_pinhole *ph)
+{
+	free(ph->name);
+	free(ph->dest_zone);
+	free(ph->ports);
+	free(ph->ext);
+	free(ph->from_addr);
+	free(ph->from_plen);
+}
+
 EXPORT_SYMBOL(pinhole_ruleset_free);
 void pinhole_ruleset_free(struct pinhole_ruleset *r)
 {
@@ -241,6 +263,9 @@ void pinhole_ruleset_free(struct pinhole_ruleset *r)
 	}
 	for (size_t i = 0; i < r->n_sets; i++)
 		ir_set_free(r->sets[i]);
+	for (size_t i = 0; i < r->n_pinholes; i++)
+		ir_pinhole_clear(&r->pinholes[i]);
+	free(r->pinholes);
 	free(r->chains);
 	free(r->sets);
 	free(r->table);

@@ -266,6 +266,53 @@ struct ir_chain {
 };
 
 /**
+ * struct ir_pinhole - one pinhole as compiled, per address family
+ *
+ * The logical layer of the IR: what the sets and rules of the table were made
+ * from, kept for the printers that speak in pinholes rather than in nftables
+ * objects (the fw4 UCI printer). Decoded kernel state has none.
+ * @name: the pinhole's name (owned)
+ * @loc: the pinhole's node in the policy
+ * @dest_zone: the inside zone of the host (owned); NULL for the machine itself
+ * @family: 4 or 6
+ * @kind: how @addr is meant, for IPv6 (IPv4 hosts are always one address)
+ * @addr: destination (network order; IPv4 in the first 4 bytes); unused for self
+ * @plen: subnet prefix length, or N of a ::X/-N suffix
+ * @protos: PH_PROTO_TCP / PH_PROTO_UDP bits
+ * @ports: destination port ranges (for IPv4 forwards: the host's ports)
+ * @ext: IPv4 forwards: the wan-side port ranges, same count as @ports
+ * @from: source prefixes of @family ([lo, hi] in @from_lo/@from_hi); none = any
+ * @dnat: an IPv4 port forward (router mode)
+ */
+enum ir_ph_kind {
+	IR_PH_SELF,
+	IR_PH_EXACT,
+	IR_PH_SUBNET,
+	IR_PH_SUFFIX,
+};
+
+struct ir_portrange {
+	uint16_t lo, hi;
+};
+
+struct ir_pinhole {
+	char *name;
+	struct pinhole_loc loc;
+	char *dest_zone;
+	int family;
+	enum ir_ph_kind kind;
+	uint8_t addr[16];
+	unsigned int plen;
+	unsigned int protos;
+	struct ir_portrange *ports, *ext;
+	size_t n_ports;
+	uint8_t (*from_addr)[16];
+	unsigned int *from_plen;
+	size_t n_from;
+	bool dnat;
+};
+
+/**
  * struct pinhole_ruleset - the table
  * @table: its name (inet family)
  * @sets: named sets and maps, declared before the chains
@@ -277,6 +324,8 @@ struct pinhole_ruleset {
 	size_t n_sets, cap_sets;
 	struct ir_chain **chains;
 	size_t n_chains, cap_chains;
+	struct ir_pinhole *pinholes;
+	size_t n_pinholes, cap_pinholes;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);
@@ -296,6 +345,9 @@ struct ir_chain *ir_chain_find(const struct pinhole_ruleset *r, const char *name
 /* Append a zeroed rule; returns it or NULL. */
 struct ir_rule *ir_chain_add_rule(struct ir_chain *c);
 void ir_rule_clear(struct ir_rule *rule);
+
+/* Append a zeroed logical pinhole; returns it or NULL. */
+struct ir_pinhole *ir_pinhole_add(struct pinhole_ruleset *r);
 
 /* Builders for rules: return the appended part, NULL when full. */
 struct ir_match *ir_rule_match(struct ir_rule *rule, enum ir_field f,
