@@ -110,6 +110,8 @@ struct ph_pinhole {
 	size_t n_ext;
 	struct pinhole_loc loc;		/* the list item */
 	struct pinhole_loc host_loc, ports_loc, family_loc, from_loc, ext_loc;
+	struct pinhole_loc name_loc;	/* the name: value, or @loc if defaulted */
+	struct pinhole_loc proto_loc;	/* the proto: value, or @loc if defaulted */
 };
 
 struct ph_defaults {

@@ -28,6 +28,10 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "check",   cmd_check,   "POLICY", "validate a policy; print diagnostics" },
 	{ "compile", cmd_compile, "POLICY", "print the ruleset as an nft script" },
+	{ "apply",   cmd_apply,   "POLICY", "atomically replace the live table" },
+	{ "diff",    cmd_diff,    "POLICY", "what apply would change, as a unified diff" },
+	{ "status",  cmd_status,  "[--table NAME] [--json]", "live per-pinhole counters" },
+	{ "flush",   cmd_flush,   "[--table NAME]", "delete the table pinhole owns" },
 };
 
 static void show_usage(FILE *f)
