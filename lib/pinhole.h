@@ -64,6 +64,98 @@ void pinhole_ruleset_free(struct pinhole_ruleset *r);
 /** pinhole_ruleset_emit - print the ruleset as an nft script (nft -f loads it) */
 int pinhole_ruleset_emit(const struct pinhole_ruleset *r, FILE *f);
 
+/* ------------------------------------------------------------------------
+ * The live table: netlink backend (libnftnl over libmnl; no nft binary).
+ *
+ * @netns: NULL for the caller's network namespace, or a name under
+ * /run/netns: the netlink socket is opened there and the calling thread
+ * returns to its own namespace afterwards. System errors come back as
+ * -errno (-EPERM: no CAP_NET_ADMIN, -EPROTONOSUPPORT/-ENOENT: no nf_tables
+ * or no such netns).
+ */
+
+/**
+ * pinhole_ruleset_apply - atomically replace the live table with @r
+ * @r: the compiled ruleset (its table only is touched)
+ * @netns: see above
+ * @d: where kernel rejections go, located at the policy node of the
+ *	rejected object (`FILE:LINE:COL: error: kernel rejected rule: ...`)
+ *
+ * One netlink batch: the table is deleted and re-created with everything
+ * in it, guarded by the generation read first. Returns 0; -ERESTART if the
+ * ruleset changed while pinhole was working (nothing was changed);
+ * -errno of the first failing message after queueing its diagnostic in
+ * @d (nothing was changed); other -errno for system errors.
+ */
+int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
+			  struct pinhole_diag *d);
+
+/**
+ * pinhole_table_flush - delete the inet table @table (and nothing else)
+ * Returns 0, also when the table does not exist, or -errno.
+ */
+int pinhole_table_flush(const char *table, const char *netns);
+
+/**
+ * pinhole_ruleset_read - read the live inet table @table back and decode it
+ * @out: the ruleset (free with pinhole_ruleset_free()), or NULL when the
+ *	table does not exist. Rules pinhole does not recognise are kept as
+ *	"not recognised" rules with their bytecode as text.
+ * Returns 0 or -errno.
+ */
+int pinhole_ruleset_read(const char *table, const char *netns,
+			 struct pinhole_ruleset **out);
+
+/**
+ * pinhole_ruleset_diff - unified diff of the live table against @want
+ * @live: the decoded live table, or NULL if absent (all lines are added)
+ * @want: the compiled ruleset
+ * @want_name: label of the "+++" side (the policy file); "---" is "live"
+ * @f: where the diff goes; nothing is printed when they are the same
+ *
+ * Both sides are printed as the same canonical nft text, without counters.
+ * Returns 0 when equal, 1 when different, or -errno.
+ */
+int pinhole_ruleset_diff(const struct pinhole_ruleset *live,
+			 const struct pinhole_ruleset *want,
+			 const char *want_name, FILE *f);
+
+/** pinhole_ruleset_table - the name of the table @r describes (borrowed) */
+const char *pinhole_ruleset_table(const struct pinhole_ruleset *r);
+
+enum pinhole_status_flags {
+	PINHOLE_STATUS_JSON = 1 << 0,
+};
+
+/**
+ * pinhole_ruleset_status - per-pinhole packet and byte counters
+ * @live: a table read with pinhole_ruleset_read()
+ * @flags: enum pinhole_status_flags
+ * @f: output
+ *
+ * One line (or JSON object) per pinhole name (the element or rule
+ * comment): host, proto, ports, packets, bytes summed over every element
+ * and rule carrying that name; then the counters of drop, reject and log
+ * rules. Returns 0 or -errno.
+ */
+int pinhole_ruleset_status(const struct pinhole_ruleset *live,
+			   unsigned int flags, FILE *f);
+
+/* ---------------------------------------------------- OpenWrt fw4 (UCI) */
+
+/**
+ * pinhole_ruleset_uci - print the ruleset's pinholes as fw4 UCI sections
+ * @r: a compiled ruleset (its logical pinhole layer is what is printed)
+ * @d: where errors go: what fw4 cannot express, located at the pinhole
+ * @f: the output; nothing is written when the result is -1
+ * @batch: 0 for /etc/config/firewall sections (`config rule`, `config
+ *	redirect`); non-zero for a `uci batch` script ending in `commit firewall`
+ *
+ * Returns 0, -1 (errors queued in @d), -ENOMEM, or -EIO when @f failed.
+ */
+int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
+			FILE *f, int batch);
+
 #ifdef __cplusplus
 }
 #endif

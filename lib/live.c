@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Copyright (C) 2026 The pinhole authors. */
+/*
+ * The live table: apply, flush, read, diff. Glue between the IR, the batch
+ * builder (nl_build.c), the socket (nl.c) and the decoder (nl_decode.c).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pinhole.h"
+#include "diag.h"
+#include "diff.h"
+#include "emit.h"
+#include "ir.h"
+#include "nl.h"
+#include "nl_build.h"
+#include "nl_decode.h"
+
+/*
+ * Test hook (tests/kernel): sleep this many seconds between reading the
+ * generation and sending the batch, so a test can commit something else
+ * in between and see the batch refused.
+ */
+static void test_pause(void)
+{
+	const char *v = getenv("PINHOLE_TEST_PAUSE_BEFORE_COMMIT");
+
+	if (v && *v)
+		sleep((unsigned int)strtoul(v, NULL, 10));
+}
+
+static const char *set_name(const struct ir_set *s)
+{
+	return s->flags & IR_SET_ANON ? "(anonymous)" : s->name;
+}
+
+/* One kernel error -> one located diagnostic (STYLE R3). */
+static void report(struct pinhole_diag *d, const struct nl_built *b,
+		   const struct nl_err *e, const char *table)
+{
+	const struct nl_obj *o = nl_built_obj(b, e->seq);
+	const struct pinhole_loc *loc = NULL;
+	const char *what = strerror(e->error);
+	char where[256] = "";
+
+	if (o && o->rule && o->rule->loc.line)
+		loc = &o->rule->loc;	/* built-in rules: "pinhole: error:" */
+	if (e->offset && o && o->kind == NL_OBJ_RULE) {
+		const struct nlmsghdr *nlh = nl_batch_find(b->batch, e->seq);
+		const char *name = NULL;
+		int i = nlh ? nl_expr_at(nlh, e->offset, &name) : -1;
+
+		if (i >= 0)
+			snprintf(where, sizeof(where), " (expression %d, '%s')",
+				 i + 1, name);
+	}
+	if (e->msg[0])
+		snprintf(where + strlen(where), sizeof(where) - strlen(where),
+			 " (%s)", e->msg);
+	switch (o ? o->kind : NL_OBJ_BATCH) {
+	case NL_OBJ_RULE:
+		pinhole_error(d, loc, "kernel rejected rule in chain '%s': %s%s",
+			      o->chain->name, what, where);
+		break;
+	case NL_OBJ_SET:
+		pinhole_error(d, loc, "kernel rejected set '%s': %s%s",
+			      set_name(o->set), what, where);
+		break;
+	case NL_OBJ_ELEMS:
+		pinhole_error(d, loc, "kernel rejected elements of set '%s': %s%s",
+			      set_name(o->set), what, where);
+		break;
+	case NL_OBJ_CHAIN:
+		pinhole_error(d, NULL, "kernel rejected chain '%s': %s%s",
+			      o->chain->name, what, where);
+		break;
+	case NL_OBJ_TABLE:
+		pinhole_error(d, NULL, "kernel rejected table inet '%s': %s%s",
+			      table, what, where);
+		break;
+	default:
+		pinhole_error(d, NULL, "kernel rejected the transaction: %s%s",
+			      what, where);
+		break;
+	}
+}
+
+static int cmp_err(const void *a, const void *b)
+{
+	const struct nl_err *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_table);
+const char *pinhole_ruleset_table(const struct pinhole_ruleset *r)
+{
+	return r->table;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_apply);
+int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
+			  struct pinhole_diag *d)
+{
+	struct nl_built *b = NULL;
+	struct nl_err *errs = NULL;
+	struct nl_sock *s = NULL;
+	size_t n_errs = 0;
+	uint32_t genid;
+	int ret;
+
+	ret = nl_open(netns, &s);
+	if (ret)
+		goto out;
+	ret = nl_getgen(s, &genid);
+	if (ret)
+		goto out;
+	ret = nl_build_ruleset(r, genid, nl_seq(s), &b);
+	if (ret)
+		goto out;
+	test_pause();
+	ret = nl_batch_send(s, b->batch, b->n_msgs, &errs, &n_errs);
+	if (!ret || !n_errs)
+		goto out;
+	qsort(errs, n_errs, sizeof(*errs), cmp_err);
+	/* A stale generation refuses the whole batch on BATCH_BEGIN. */
+	if (errs[0].seq == b->seq0 && errs[0].error == ERESTART) {
+		ret = -ERESTART;
+		goto out;
+	}
+	for (size_t i = 0; i < n_errs; i++)
+		report(d, b, &errs[i], r->table);
+out:
+	free(errs);
+	nl_built_free(b);
+	nl_close(s);
+	return ret;
+}
+
+EXPORT_SYMBOL(pinhole_table_flush);
+int pinhole_table_flush(const char *table, const char *netns)
+{
+	struct nl_sock *s = NULL;
+	int ret;
+
+	ret = nl_open(netns, &s);
+	/* A commit between our check and the delete: look again. */
+	for (int attempt = 0; !ret && attempt < 3; attempt++) {
+		struct nl_built *b = NULL;
+		uint32_t genid;
+
+		ret = nl_getgen(s, &genid);
+		if (ret)
+			break;
+		ret = nl_build_flush(table, genid, nl_seq(s), &b);
+		if (ret)
+			break;
+		ret = nl_batch_send(s, b->batch, b->n_msgs, NULL, NULL);
+		nl_built_free(b);
+		if (ret == -ENOENT)
+			ret = 0;	/* absent table: nothing to do */
+		if (ret != -ERESTART)
+			break;
+		ret = 0;
+		if (attempt == 2)
+			ret = -ERESTART;
+	}
+	nl_close(s);
+	return ret;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_read);
+int pinhole_ruleset_read(const char *table, const char *netns,
+			 struct pinhole_ruleset **out)
+{
+	struct nl_sock *s = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = nl_open(netns, &s);
+	if (!ret)
+		ret = nl_read_table(s, table, out, NULL);
+	nl_close(s);
+	return ret;
+}
+
+static int emit_text(const struct pinhole_ruleset *r, char **text)
+{
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	*text = NULL;
+	if (!r) {
+		*text = strdup("");
+		return *text ? 0 : -ENOMEM;
+	}
+	f = open_memstream(text, &len);
+	if (!f)
+		return -errno;
+	/* no preamble, no counter values: only what the policy decides */
+	ret = ir_emit(r, f, IR_EMIT_NO_PREAMBLE);
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
+	if (ret) {
+		free(*text);
+		*text = NULL;
+	}
+	return ret;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_diff);
+int pinhole_ruleset_diff(const struct pinhole_ruleset *live,
+			 const struct pinhole_ruleset *want,
+			 const char *want_name, FILE *f)
+{
+	char *a = NULL, *b = NULL;
+	int ret;
+
+	ret = emit_text(live, &a);
+	if (!ret)
+		ret = emit_text(want, &b);
+	if (!ret)
+		ret = diff_unified(a, b, "live", want_name, f);
+	free(a);
+	free(b);
+	return ret;
+}

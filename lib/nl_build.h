@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The pinhole authors. */
+#ifndef PINHOLE_NL_BUILD_H
+#define PINHOLE_NL_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nftnl_batch;
+struct nftnl_rule;
+struct nftnl_set;
+struct pinhole_ruleset;
+struct ir_chain;
+struct ir_rule;
+struct ir_set;
+
+enum nl_obj_kind {
+	NL_OBJ_BATCH,		/* BATCH_BEGIN / END */
+	NL_OBJ_TABLE,
+	NL_OBJ_SET,
+	NL_OBJ_ELEMS,
+	NL_OBJ_CHAIN,
+	NL_OBJ_RULE,
+};
+
+/**
+ * struct nl_obj - what one batch message was built from
+ * @kind: the object kind
+ * @chain: for rules and chains (borrowed from the ruleset)
+ * @rule: for rules, and for anonymous sets and their elements
+ * @set: for sets and elements
+ */
+struct nl_obj {
+	enum nl_obj_kind kind;
+	const struct ir_chain *chain;
+	const struct ir_rule *rule;
+	const struct ir_set *set;
+};
+
+/**
+ * struct nl_built - one transaction, ready to send
+ * @batch: the messages, BATCH_BEGIN ... BATCH_END
+ * @seq0: sequence number of BATCH_BEGIN; message i has seq0 + i
+ * @n_msgs: number of messages including BEGIN and END
+ * @objs: @n_msgs entries, what each message was built from
+ */
+struct nl_built {
+	struct nftnl_batch *batch;
+	uint32_t seq0;
+	size_t n_msgs;
+	struct nl_obj *objs;
+	size_t cap_objs;
+};
+
+/**
+ * nl_build_ruleset - the batch that atomically replaces table @r->table
+ * @r: the ruleset; must outlive the result (objs borrow from it)
+ * @genid: generation the batch is valid for (NFNL_BATCH_GENID), 0 = any
+ * @seq0: first sequence number
+ *
+ * NEWTABLE, DELTABLE, NEWTABLE (works whether or not the table exists and
+ * leaves nothing stale), named sets and their elements, chains, then each
+ * rule preceded by its anonymous sets. Returns 0 or -errno.
+ */
+int nl_build_ruleset(const struct pinhole_ruleset *r, uint32_t genid,
+		     uint32_t seq0, struct nl_built **out);
+
+/* DELTABLE @table (with @genid), in a batch of its own. */
+int nl_build_flush(const char *table, uint32_t genid, uint32_t seq0,
+		   struct nl_built **out);
+
+void nl_built_free(struct nl_built *b);
+
+/*
+ * One rule alone (the decoder re-linearises what it decoded to check it):
+ * anonymous sets are named "__set%d" with id 0. NULL on ENOMEM or unknown.
+ */
+struct nftnl_rule *nl_build_rule(const struct pinhole_ruleset *r,
+				 const char *chain, const struct ir_rule *rule);
+
+/* What message @seq was built from; NULL if not in the batch. */
+const struct nl_obj *nl_built_obj(const struct nl_built *b, uint32_t seq);
+
+/*
+ * Helpers shared with the decoder: nft datatype of a set key / map data
+ * (Σ typeᵢ << 6·(n−1−i)) and the kernel's key length.
+ */
+uint32_t nl_set_key_type(const struct ir_set *s);
+uint32_t nl_set_key_len(const struct ir_set *s);
+uint32_t nl_set_data_len(const struct ir_set *s);
+
+/*
+ * Registers as nft allocates them: 32-bit units from NFT_REG32_00 (8), a
+ * value at byte @off of the register area goes to NFT_REG32_00 + off/4,
+ * named by its 128-bit alias NFT_REG_n (1..4) when 16-byte aligned. The
+ * kernel dumps registers the same way.
+ */
+static inline uint32_t nl_reg(unsigned int off)
+{
+	return off % 16 ? 8 + off / 4 : 1 + off / 16;
+}
+
+/* Byte offset of register @reg (either numbering), or -1. */
+static inline int nl_reg_off(uint32_t reg)
+{
+	if (reg >= 1 && reg <= 4)
+		return (reg - 1) * 16;
+	if (reg >= 8 && reg <= 23)
+		return (reg - 8) * 4;
+	return -1;
+}
+
+#endif

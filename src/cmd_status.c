@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Copyright (C) 2026 The pinhole authors. */
+/* pinhole status [--table NAME] [--json]: live per-pinhole counters. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pinhole.h"
+#include "cmd.h"
+#include "syserr.h"
+#include "util.h"
+
+int cmd_status(int argc, char **argv)
+{
+	const char *table = "pinhole";
+	struct pinhole_ruleset *live = NULL;
+	unsigned int flags = 0;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--table") && i + 1 < argc && argv[i + 1][0])
+			table = argv[++i];
+		else if (!strncmp(argv[i], "--table=", 8) && argv[i][8])
+			table = argv[i] + 8;
+		else if (!strcmp(argv[i], "--json"))
+			flags |= PINHOLE_STATUS_JSON;
+		else
+			return usage_error(argv[0], "[--table NAME] [--json]");
+	}
+	ret = pinhole_ruleset_read(table, g_opts.netns, &live);
+	if (ret)
+		return sys_error(ret);
+	if (!live) {
+		fprintf(stderr, "%s: table inet %s is not loaded\n", prog, table);
+		return EXIT_SYSTEM;
+	}
+	ret = pinhole_ruleset_status(live, flags, stdout);
+	pinhole_ruleset_free(live);
+	if (ret)
+		return sys_error(ret);
+	return fflush(stdout) ? EXIT_SYSTEM : EXIT_OK;
+}
