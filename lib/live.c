@@ -56,16 +56,16 @@ static void report(struct pinhole_diag *d, const struct nl_built *b,
 		int i = nlh ? nl_expr_at(nlh, e->offset, &name) : -1;
 
 		if (i >= 0)
-			snprintf(where, sizeof(where), " (expression %d, '%s')",
+			snprintf(where, sizeof(where), ", expression %d '%s'",
 				 i + 1, name);
 	}
 	if (e->msg[0])
 		snprintf(where + strlen(where), sizeof(where) - strlen(where),
-			 " (%s)", e->msg);
+			 ": %s", e->msg);
 	switch (o ? o->kind : NL_OBJ_BATCH) {
 	case NL_OBJ_RULE:
-		pinhole_error(d, loc, "kernel rejected rule in chain '%s': %s%s",
-			      o->chain->name, what, where);
+		pinhole_error(d, loc, "kernel rejected rule: %s (chain '%s'%s)",
+			      what, o->chain->name, where);
 		break;
 	case NL_OBJ_SET:
 		pinhole_error(d, loc, "kernel rejected set '%s': %s%s",
