@@ -22,6 +22,7 @@ extern const char *prog;
 /* Every cmd_* gets argv[0] = the subcommand name, global options removed. */
 int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_uci(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_status(int argc, char **argv);

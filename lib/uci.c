@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Copyright (C) 2026 The pinhole authors. */
+/*
+ * Ruleset IR → OpenWrt firewall4 (fw4) /etc/config/firewall sections, or the
+ * same as a `uci batch` script. Printed from the logical layer of the IR
+ * (struct ir_pinhole), one entry per pinhole and address family:
+ *
+ *   IPv6 pinhole, IPv4 pinhole to the machine itself → `config rule`
+ *   IPv4 port forward (ir_pinhole.dnat)             → `config redirect`
+ *
+ * What fw4 accepts is taken from its option parser (fw4.uc parse_rule,
+ * parse_redirect, parse_port, parse_subnet; research/fw4.md §1): a rule's
+ * dest_port and src_ip are lists, a redirect's src_dport, dest_port and
+ * src_ip are single values. fw4 skips a section it cannot parse with only a
+ * warning (it fails open), so everything here is checked before anything is
+ * printed, and what fw4 cannot express is an error at the pinhole.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pinhole.h"
+#include "addr.h"
+#include "ast.h"
+#include "diag.h"
+#include "ir.h"
+#include "uci.h"
+
+/* "65535-65535" */
+#define PORT_STR_MAX 12
+/* an IPv6 address, '/', and a mask written as an address */
+#define ADDR_STR_MAX 132
+
+/**
+ * struct uci_out - the printer of one output
+ * @f: where it goes
+ * @batch: `uci batch` commands instead of the file form
+ * @type: type of the open section ("rule", "redirect")
+ * @n: sections printed so far
+ */
+struct uci_out {
+	FILE *f;
+	bool batch;
+	const char *type;
+	unsigned int n;
+};
+
+void uci_fput_quoted(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+void uci_suffix_mask(unsigned int n, uint8_t mask[16])
+{
+	memset(mask, 0, 16);
+	for (unsigned int i = 128 - n; i < 128; i++)
+		mask[i / 8] |= 0x80 >> (i % 8);
+}
+
+static void section(struct uci_out *o, const char *type)
+{
+	o->type = type;
+	if (o->batch) {
+		fprintf(o->f, "add firewall %s\n", type);
+	} else {
+		if (o->n)
+			fputc('\n', o->f);
+		fprintf(o->f, "config %s\n", type);
+	}
+	o->n++;
+}
+
+static void put(struct uci_out *o, bool list, const char *key, const char *val)
+{
+	if (o->batch)
+		fprintf(o->f, "%s firewall.@%s[-1].%s=", list ? "add_list" : "set",
+			o->type, key);
+	else
+		fprintf(o->f, "\t%s %s ", list ? "list" : "option", key);
+	uci_fput_quoted(o->f, val);
+	fputc('\n', o->f);
+}
+
+static void option(struct uci_out *o, const char *key, const char *val)
+{
+	put(o, false, key, val);
+}
+
+static void list(struct uci_out *o, const char *key, const char *val)
+{
+	put(o, true, key, val);
+}
+
+/* fw4 reads "N" and "lo-hi" (also "lo:hi"); "-" is what LuCI writes. */
+static void fmt_port(char buf[PORT_STR_MAX], const struct ir_portrange *p)
+{
+	if (p->lo == p->hi)
+		snprintf(buf, PORT_STR_MAX, "%u", p->lo);
+	else
+		snprintf(buf, PORT_STR_MAX, "%u-%u", p->lo, p->hi);
+}
+
+static bool same_range(const struct ir_portrange *a, const struct ir_portrange *b)
+{
+	return a->lo == b->lo && a->hi == b->hi;
+}
+
+/* An address or a prefix: the address alone when it is a host. */
+static void fmt_prefix(char buf[ADDR_STR_MAX], int family, const uint8_t *a,
+		       unsigned int plen)
+{
+	char s[64];
+
+	if (family == 4)
+		addr4_format(a, s);
+	else
+		addr6_format(a, s);
+	if (plen == (family == 4 ? 32u : 128u))
+		snprintf(buf, ADDR_STR_MAX, "%s", s);
+	else
+		snprintf(buf, ADDR_STR_MAX, "%s/%u", s, plen);
+}
+
+/*
+ * dest_ip of an IPv6 pinhole. A suffix of 64 bits is fw4's own '::X/-64'.
+ * Any other length is written with its mask ('::5/::ff:ffff:ffff:ffff'),
+ * which fw4 compiles to the same `ip6 daddr & MASK == ::5`: its '/-N' means
+ * "under any /N prefix", the last 128-N bits, so spelling the mask avoids
+ * two readings of N.
+ */
+static void fmt_dest_ip(char buf[ADDR_STR_MAX], const struct ir_pinhole *lp)
+{
+	uint8_t mask[16];
+	char a[64], m[64];
+
+	switch (lp->kind) {
+	case IR_PH_SUFFIX:
+		addr6_format(lp->addr, a);
+		if (lp->plen == 64) {
+			snprintf(buf, ADDR_STR_MAX, "%s/-64", a);
+			return;
+		}
+		uci_suffix_mask(lp->plen, mask);
+		addr6_format(mask, m);
+		snprintf(buf, ADDR_STR_MAX, "%s/%s", a, m);
+		return;
+	case IR_PH_SUBNET:
+		fmt_prefix(buf, lp->family, lp->addr, lp->plen);
+		return;
+	case IR_PH_EXACT:
+		fmt_prefix(buf, lp->family, lp->addr, lp->family == 4 ? 32 : 128);
+		return;
+	case IR_PH_SELF:
+		break;
+	}
+	buf[0] = '\0';
+}
+
+static const char *fmt_proto(unsigned int protos)
+{
+	if ((protos & PH_PROTO_TCP) && (protos & PH_PROTO_UDP))
+		return "tcp udp";
+	return protos & PH_PROTO_UDP ? "udp" : "tcp";
+}
+
+/* fw4 zone names are identifiers (fw4.uc parse_identifier). */
+static bool fw4_identifier(const char *s)
+{
+	if (!(*s == '_' || *s == '.' || (*s >= 'a' && *s <= 'z') ||
+	      (*s >= 'A' && *s <= 'Z')))
+		return false;
+	for (s++; *s; s++)
+		if (!(strchr("/_.-", *s) || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------------ check */
+
+static int check_pinhole(const struct ir_pinhole *lp, struct pinhole_diag *d)
+{
+	int ret = 0;
+
+	if (!(lp->protos & (PH_PROTO_TCP | PH_PROTO_UDP)) || !lp->n_ports)
+		return pinhole_error(d, &lp->loc, "pinhole '%s' has no tcp/udp "
+				     "port, which fw4 would read as every port",
+				     lp->name);
+	if (lp->kind != IR_PH_SELF && !lp->dest_zone)
+		return pinhole_error(d, &lp->loc, "pinhole '%s': its host is "
+				     "in no inside zone, and a fw4 section "
+				     "needs one as 'dest'", lp->name);
+	if (lp->dest_zone && !fw4_identifier(lp->dest_zone))
+		return pinhole_error(d, &lp->loc, "pinhole '%s': zone '%s' is "
+				     "not a valid fw4 zone name", lp->name,
+				     lp->dest_zone);
+	if (lp->family == 4 && lp->kind != IR_PH_SELF && !lp->dnat)
+		return pinhole_error(d, &lp->loc, "pinhole '%s': fw4 cannot "
+				     "express an IPv4 pinhole to a LAN host "
+				     "without a port forward", lp->name);
+	if (!lp->dnat)
+		return 0;
+	/*
+	 * A redirect's dest_port range becomes `dnat to ADDR:LO-HI`, which
+	 * keeps the original port when it lies in the range and otherwise
+	 * picks one: a range forwarded unchanged is fine, a shifted range is
+	 * not a 1:1 mapping.
+	 */
+	for (size_t i = 0; i < lp->n_ports; i++) {
+		const struct ir_portrange *in = &lp->ports[i], *ex = &lp->ext[i];
+		char a[PORT_STR_MAX], b[PORT_STR_MAX];
+
+		if (ex->lo == ex->hi || same_range(in, ex))
+			continue;
+		fmt_port(a, ex);
+		fmt_port(b, in);
+		ret = pinhole_error(d, &lp->loc, "pinhole '%s': fw4 cannot "
+				    "forward port range %s to the different "
+				    "range %s (a redirect maps one port, or "
+				    "keeps a range unchanged); forward the same "
+				    "range, or list single ports", lp->name, a, b);
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ print */
+
+/* "80 443 8000-8999": fw4 splits an option value on whitespace. */
+static char *port_list(const struct ir_pinhole *lp)
+{
+	char *s = malloc(lp->n_ports * PORT_STR_MAX + 1), *p = s;
+
+	if (!s)
+		return NULL;
+	*p = '\0';
+	for (size_t i = 0; i < lp->n_ports; i++) {
+		if (i)
+			*p++ = ' ';
+		fmt_port(p, &lp->ports[i]);
+		p += strlen(p);
+	}
+	return s;
+}
+
+static int print_rule(struct uci_out *o, const struct ir_pinhole *lp)
+{
+	char buf[ADDR_STR_MAX];
+	char *ports = port_list(lp);
+
+	if (!ports)
+		return -ENOMEM;
+	section(o, "rule");
+	option(o, "name", lp->name);
+	option(o, "src", UCI_SRC_ZONE);
+	for (size_t i = 0; i < lp->n_from; i++) {
+		fmt_prefix(buf, lp->family, lp->from_addr[i], lp->from_plen[i]);
+		list(o, "src_ip", buf);
+	}
+	if (lp->kind != IR_PH_SELF)
+		option(o, "dest", lp->dest_zone);
+	option(o, "proto", fmt_proto(lp->protos));
+	if (lp->kind != IR_PH_SELF) {
+		fmt_dest_ip(buf, lp);
+		option(o, "dest_ip", buf);
+	}
+	option(o, "dest_port", ports);
+	option(o, "family", lp->family == 4 ? "ipv4" : "ipv6");
+	option(o, "target", "ACCEPT");
+	free(ports);
+	return 0;
+}
+
+/*
+ * One redirect per (port, source prefix): fw4 takes a single src_dport,
+ * dest_port and src_ip per redirect. The first keeps the pinhole's name,
+ * the next ones are NAME-2, NAME-3, ...
+ */
+static int print_redirects(struct uci_out *o, const struct ir_pinhole *lp)
+{
+	size_t n_src = lp->n_from ? lp->n_from : 1;
+	unsigned int k = 0;
+
+	for (size_t i = 0; i < lp->n_ports; i++) {
+		for (size_t j = 0; j < n_src; j++) {
+			char src[ADDR_STR_MAX], ip[ADDR_STR_MAX];
+			char sport[PORT_STR_MAX], dport[PORT_STR_MAX];
+			char *owned = NULL;
+			const char *nm = lp->name;
+
+			if (++k > 1) {
+				if (asprintf(&owned, "%s-%u", lp->name, k) < 0)
+					return -ENOMEM;
+				nm = owned;
+			}
+			fmt_port(sport, &lp->ext[i]);
+			fmt_port(dport, &lp->ports[i]);
+			fmt_dest_ip(ip, lp);
+			section(o, "redirect");
+			option(o, "name", nm);
+			option(o, "src", UCI_SRC_ZONE);
+			if (lp->n_from) {
+				fmt_prefix(src, 4, lp->from_addr[j], lp->from_plen[j]);
+				option(o, "src_ip", src);
+			}
+			option(o, "src_dport", sport);
+			option(o, "dest", lp->dest_zone);
+			option(o, "dest_ip", ip);
+			option(o, "dest_port", dport);
+			option(o, "proto", fmt_proto(lp->protos));
+			option(o, "family", "ipv4");
+			option(o, "target", "DNAT");
+			free(owned);
+		}
+	}
+	return 0;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_uci);
+int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
+			FILE *f, int batch)
+{
+	struct uci_out o = { .f = f, .batch = batch != 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < r->n_pinholes; i++)
+		if (check_pinhole(&r->pinholes[i], d) < 0)
+			ret = -1;
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < r->n_pinholes && !ret; i++) {
+		const struct ir_pinhole *lp = &r->pinholes[i];
+
+		ret = lp->dnat ? print_redirects(&o, lp) : print_rule(&o, lp);
+	}
+	if (ret)
+		return ret;
+	if (o.batch)
+		fputs("commit firewall\n", f);
+	if (ferror(f))
+		return -EIO;
+	return 0;
+}
