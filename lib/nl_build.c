@@ -871,6 +871,11 @@ static int new_built(uint32_t seq0, struct nl_built **out)
 		free(b);
 		return -ENOMEM;
 	}
+	/*
+	 * libmnl 1.0.4 leaves attribute padding unwritten: zero the first
+	 * page so no stale heap bytes go to the kernel (and valgrind is quiet).
+	 */
+	memset(nftnl_batch_buffer(b->batch), 0, (2u << 20) + UINT16_MAX + getpagesize());
 	b->seq0 = seq0;
 	*out = b;
 	return 0;
