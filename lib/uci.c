@@ -101,13 +101,13 @@ static void list(struct uci_out *o, const char *key, const char *val)
 	put(o, true, key, val);
 }
 
-/* fw4 reads "N" and "lo-hi" (also "lo:hi"); "-" is what LuCI writes. */
+/* fw4 reads "N", "lo-hi" and "lo:hi"; seed 001 and the issue write "8000:8999". */
 static void fmt_port(char buf[PORT_STR_MAX], const struct ir_portrange *p)
 {
 	if (p->lo == p->hi)
 		snprintf(buf, PORT_STR_MAX, "%u", p->lo);
 	else
-		snprintf(buf, PORT_STR_MAX, "%u-%u", p->lo, p->hi);
+		snprintf(buf, PORT_STR_MAX, "%u:%u", p->lo, p->hi);
 }
 
 static bool same_range(const struct ir_portrange *a, const struct ir_portrange *b)
@@ -235,7 +235,7 @@ static int check_pinhole(const struct ir_pinhole *lp, struct pinhole_diag *d)
 
 /* ------------------------------------------------------------------ print */
 
-/* "80 443 8000-8999": fw4 splits an option value on whitespace. */
+/* "80 443 8000:8999": fw4 splits an option value on whitespace. */
 static char *port_list(const struct ir_pinhole *lp)
 {
 	char *s = malloc(lp->n_ports * PORT_STR_MAX + 1), *p = s;

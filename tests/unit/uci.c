@@ -656,7 +656,7 @@ static void test_hand_built(void)
 	msg = diag_text(d);
 	ok(ret == -1 && !*out, "a shifted range forward fails with nothing printed");
 	is_str(msg, "hand.yaml:7:5: error: pinhole 'shift': fw4 cannot forward "
-	       "port range 17000-17002 to the different range 7000-7002 (a "
+	       "port range 17000:17002 to the different range 7000:7002 (a "
 	       "redirect maps one port, or keeps a range unchanged); forward "
 	       "the same range, or list single ports\n",
 	       "the error names the pinhole's line");
@@ -669,7 +669,7 @@ static void test_hand_built(void)
 	d = pinhole_diag_new();
 	out = uci_text(r, d, 0, &ret);
 	ok(ret == 0 && read_conf(&c, out, false) && c.n == 3 &&
-	   is(get(&c.secs[1], "src_dport", false, 0), "7000-7002") &&
+	   is(get(&c.secs[1], "src_dport", false, 0), "7000:7002") &&
 	   is(get(&c.secs[2], "name", false, 0), "shift-2") &&
 	   is(get(&c.secs[2], "dest_ip", false, 0), "192.0.2.5"),
 	   "one redirect per port: shift, shift-2");
