@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "misspell.h"
@@ -50,6 +51,22 @@ static unsigned int distance(const char *a, const char *b)
 	return d[la * W + lb];
 }
 
+static bool anagram(const char *a, const char *b)
+{
+	unsigned int count[256] = { 0 };
+
+	if (strlen(a) != strlen(b))
+		return false;
+	for (; *a; a++, b++) {
+		count[tolower((unsigned char)*a)]++;
+		count[tolower((unsigned char)*b)]--;
+	}
+	for (unsigned int i = 0; i < 256; i++)
+		if (count[i])
+			return false;
+	return true;
+}
+
 void misspell_init(struct misspell *m, const char *word)
 {
 	size_t len = strlen(word);
@@ -72,6 +89,12 @@ void misspell_try(struct misspell *m, const char *candidate)
 	if (m->dist == 0)
 		return;
 	d = distance(m->word, candidate);
+	/* on a tie, a reordering of the same letters wins: prots → ports */
+	if (d == m->dist && m->best && anagram(m->word, candidate) &&
+	    !anagram(m->word, m->best)) {
+		m->best = candidate;
+		return;
+	}
 	if (d < m->dist && d < strlen(candidate)) {
 		m->dist = d;
 		m->best = candidate;

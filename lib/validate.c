@@ -133,10 +133,15 @@ struct field {
 	const struct ynode *key, *val;
 };
 
-/* Sort a mapping's pairs into @f by key name; report the unknown keys. */
-static void get_fields(struct vctx *c, const struct ynode *map,
-		       const char *where, struct field *f, unsigned int nf)
+/*
+ * Sort a mapping's pairs into @f by key name; report the unknown keys and
+ * return how many there were (a misspelt key also explains a missing one).
+ */
+static unsigned int get_fields(struct vctx *c, const struct ynode *map,
+			       const char *where, struct field *f, unsigned int nf)
 {
+	unsigned int unknown = 0;
+
 	for (size_t i = 0; i < map->n; i += 2) {
 		const struct ynode *k = map->kids[i];
 		struct misspell m;
@@ -151,6 +156,7 @@ static void get_fields(struct vctx *c, const struct ynode *map,
 			f[j].val = map->kids[i + 1];
 			continue;
 		}
+		unknown++;
 		if (full(c))
 			continue;
 		misspell_init(&m, k->str);
@@ -168,6 +174,7 @@ static void get_fields(struct vctx *c, const struct ynode *map,
 			     q(c, k->str), where ? " in " : "", where ? where : "",
 			     known);
 	}
+	return unknown;
 }
 
 /* A non-null scalar, or NULL after "'KEY' must be WHAT (found ...)". */
@@ -274,6 +281,8 @@ static const char *ifname_problem(const char *s)
 {
 	size_t len = strlen(s);
 
+	if (!len)
+		return "is empty";
 	if (len > IFNAME_MAX)
 		return "is longer than 15 characters";
 	if (!strcmp(s, "*"))
@@ -382,7 +391,8 @@ static int do_zones(struct vctx *c, const struct field *f)
 			continue;
 		}
 		snprintf(where, sizeof(where), "zone '%s'", q(c, k->str));
-		get_fields(c, zv, where, zf, ARRAY_SIZE(zf));
+		if (get_fields(c, zv, where, zf, ARRAY_SIZE(zf)) && !zf[0].val)
+			continue;
 		if (!zf[0].val)
 			verr(c, &k->loc, "zone '%s' needs 'interfaces:'", q(c, k->str));
 		else
@@ -602,6 +612,7 @@ static int do_hosts(struct vctx *c, const struct field *f)
 		struct field hf[] = { { .name = "ipv6" }, { .name = "ipv4" }, { .name = "zone" } };
 		size_t hi = p->n_hosts;
 		struct ph_host *h = &p->hosts[hi];
+		unsigned int unknown;
 		bool bad = false;
 		char where[64];
 
@@ -626,10 +637,13 @@ static int do_hosts(struct vctx *c, const struct field *f)
 			continue;
 		}
 		snprintf(where, sizeof(where), "host '%s'", q(c, k->str));
-		get_fields(c, hv, where, hf, ARRAY_SIZE(hf));
+		unknown = get_fields(c, hv, where, hf, ARRAY_SIZE(hf));
 		if (!hf[0].val && !hf[1].val) {
-			verr(c, &k->loc, "host '%s' needs an ipv6: or ipv4: address",
-			     q(c, k->str));
+			if (unknown)
+				bad = true;
+			else
+				verr(c, &k->loc, "host '%s' needs an ipv6: or "
+				     "ipv4: address", q(c, k->str));
 			bad = true;
 		}
 		if (hf[0].val && host_ipv6(c, h, hf[0].val))
@@ -1086,6 +1100,7 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 	struct ph_pinhole *ph = &c->p->pinholes[idx];
 	struct port_item *ports = NULL, *ext = NULL;
 	bool host_ok, bad = false;
+	unsigned int unknown;
 	ssize_t n;
 	int val;
 
@@ -1097,15 +1112,20 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 	if (v->kind != YN_MAP)
 		return verr(c, &v->loc, "a pinhole must be a mapping with host: "
 			    "and ports: (found %s)", describe(c, v));
-	get_fields(c, v, "pinhole", f, ARRAY_SIZE(f));
-	host_ok = pinhole_host(c, ph, f[F_HOST].val) == 0;
+	unknown = get_fields(c, v, "pinhole", f, ARRAY_SIZE(f));
+	if (unknown && !f[F_HOST].val && c->p->router)
+		host_ok = false;	/* the misspelt key said it */
+	else
+		host_ok = pinhole_host(c, ph, f[F_HOST].val) == 0;
 	bad = !host_ok;
 	if (f[F_PROTO].val) {
 		ph->proto_loc = f[F_PROTO].val->loc;
 		bad |= parse_proto(c, ph, f[F_PROTO].val) != 0;
 	}
 	if (!f[F_PORTS].val) {
-		bad = verr(c, &v->loc, "pinhole needs 'ports:'");
+		bad = true;
+		if (!unknown)
+			verr(c, &v->loc, "pinhole needs 'ports:'");
 	} else {
 		ph->ports_loc = f[F_PORTS].val->loc;
 		n = parse_ports(c, f[F_PORTS].val, "ports", &ports);
@@ -1286,9 +1306,12 @@ static void warn_repeats(struct vctx *c, const bool *ok)
 
 		if (!ok[i])
 			continue;
-		if (ph->family != PH_FAM_IPV4 && (!h || h->ipv6.kind != PH_ADDR6_NONE))
+		/* a family with no source prefix in from: opens nothing */
+		if (ph->family != PH_FAM_IPV4 && (!h || h->ipv6.kind != PH_ADDR6_NONE) &&
+		    (!ph->n_from || from_has(ph, 6)))
 			fams |= 1u << 2;
-		if (ph->family != PH_FAM_IPV6 && (!h || h->has_ipv4))
+		if (ph->family != PH_FAM_IPV6 && (!h || h->has_ipv4) &&
+		    (!ph->n_from || from_has(ph, 4)))
 			fams |= 1u << 3;
 		from = from_hash(ph);
 		for (size_t j = 0; j < ph->n_ports; j++, slots++) {

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Fuzz the policy loader for FUZZ_SECONDS (default 30) with libFuzzer plus
+# ASan and UBSan, seeded with tests/bad, tests/golden and examples. The
+# target is built straight from the loader's sources (not through libtool).
+# Skips when clang cannot build a libFuzzer binary.
+#   FUZZ_SECONDS=600 make check TESTS=tests/fuzz.sh   a longer run
+#   FUZZ_KEEP=DIR   keep the binary and the grown corpus in DIR
+: "${srcdir:=.}"
+: "${builddir:=.}"
+secs=${FUZZ_SECONDS:-30}
+cc=${FUZZ_CC:-clang}
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+command -v "$cc" >/dev/null 2>&1 || skip "no $cc"
+command -v pkg-config >/dev/null 2>&1 || skip "no pkg-config"
+yaml_flags=$(pkg-config --cflags --libs yaml-0.1) || skip "no yaml-0.1"
+
+work=${FUZZ_KEEP:-$(mktemp -d)} || exit 1
+mkdir -p "$work/corpus"
+[ -n "$FUZZ_KEEP" ] || trap 'rm -rf "$work"' EXIT
+
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n{ return 0; }\n' \
+	>"$work/probe.c"
+"$cc" -fsanitize=fuzzer,address,undefined "$work/probe.c" -o "$work/probe" \
+	>/dev/null 2>&1 || skip "$cc cannot build libFuzzer targets"
+
+# config.h stand-in: EXPORT_SYMBOL expands to nothing without visibility
+printf '#define _GNU_SOURCE 1\n' >"$work/config.h"
+lib="$srcdir/lib"
+# shellcheck disable=SC2086 # pkg-config output is a list of flags
+if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	-I"$work" -I"$lib" -o "$work/fuzz-policy" \
+	"$srcdir/tests/fuzz/fuzz-policy.c" "$lib/diag.c" "$lib/addr.c" \
+	"$lib/misspell.c" "$lib/strmap.c" "$lib/yaml.c" "$lib/validate.c" \
+	"$lib/policy.c" $yaml_flags >"$work/build.log" 2>&1; then
+	echo "1..1"
+	echo "not ok 1 - build the libFuzzer target"
+	sed 's/^/# /' "$work/build.log"
+	exit 0
+fi
+
+for f in "$srcdir"/tests/bad/*.yaml "$srcdir"/tests/golden/*.yaml \
+	 "$srcdir"/tests/golden/*/*.yaml "$srcdir"/examples/*.yaml; do
+	[ -f "$f" ] && cp "$f" "$work/corpus/$(echo "$f" | tr / _)"
+done
+
+echo "1..1"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+"$work/fuzz-policy" -max_total_time="$secs" -max_len=4096 \
+	-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+	-artifact_prefix="$work/" "$work/corpus" >"$work/fuzz.log" 2>&1
+rc=$?
+runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/fuzz.log" | tail -n 1)
+[ -n "$runs" ] || runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
+if [ "$rc" -eq 0 ]; then
+	echo "ok 1 - fuzzed the loader for ${secs}s, no crash"
+	echo "# ${runs:-?} executions, corpus $(ls "$work/corpus" | wc -l) inputs"
+else
+	echo "not ok 1 - the fuzzer found a problem (exit $rc)"
+	tail -n 60 "$work/fuzz.log" | sed 's/^/# /'
+	for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+		[ -f "$a" ] || continue
+		cp "$a" "$builddir/" && echo "# input saved as $builddir/$(basename "$a")"
+	done
+fi
+exit 0
