@@ -131,7 +131,7 @@ int main(void)
 
 	strmap_init(&m);
 	{
-		static char names[5000][8];
+		static char names[5000][16];
 		int bad = 0;
 
 		for (int i = 0; i < 5000; i++) {
