@@ -316,6 +316,28 @@ static int open_collection(struct builder *b, enum ynode_kind kind,
 	return 0;
 }
 
+/* A key for a message: control characters escaped, at most 64 bytes. */
+static const char *clean(char buf[300], const char *s)
+{
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (o >= 64 && (ch & 0xc0) != 0x80) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)sprintf(buf + o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* Pairs with equal keys: keep the first, report and drop the later ones. */
 static int check_keys(struct builder *b, struct ynode *m)
 {
@@ -358,9 +380,10 @@ static int check_keys(struct builder *b, struct ynode *m)
 		}
 		if (r) {
 			const struct ynode *f = m->kids[first];
+			char buf[300];
 
-			fail(b, &k->loc, "duplicate key '%.64s' (first at %u:%u)",
-			     k->str, f->loc.line, f->loc.col);
+			fail(b, &k->loc, "duplicate key '%s' (first at %u:%u)",
+			     clean(buf, k->str), f->loc.line, f->loc.col);
 			continue;
 		}
 		m->kids[out++] = k;

@@ -54,6 +54,7 @@ echo "1..1"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 "$work/fuzz-policy" -max_total_time="$secs" -max_len=4096 \
 	-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+	-dict="$srcdir/tests/fuzz/policy.dict" \
 	-artifact_prefix="$work/" "$work/corpus" >"$work/fuzz.log" 2>&1
 rc=$?
 runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/fuzz.log" | tail -n 1)
