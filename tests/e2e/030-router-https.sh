@@ -16,3 +16,4 @@ q closed wan4 rtr4 tcp 443
 q closed wan4 srv4 tcp 443
 run_probes
 ping_check pass wan6 srv6
+nmap_expect wan6 srv6 1-1100,3306,7990-9010 "443"

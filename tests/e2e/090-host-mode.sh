@@ -27,5 +27,8 @@ q open srv4 wan4 tcp 80
 q open srv6 cli6 tcp 22
 run_probes
 ping_check pass wan6 srv6
+# seed 003: "afterwards only 22/80/443" -- and 22 only from the prefix
+nmap_expect wan6 srv6 1-1100,3306,7990-9010 "80 443"
+nmap_expect wan6in srv6 1-1100,3306,7990-9010 "22 80 443"
 upload_check srv6 far6
 unload "$SRV"

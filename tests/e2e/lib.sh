@@ -56,8 +56,15 @@ WAN_UDP="53"
 
 n=0
 failed=0
-tap_ok() { n=$((n + 1)); echo "ok $n - $*"; }
-tap_not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=$((failed + 1)); }
+tap_ok() { n=$((n + 1)); echo "ok $n - $*$_todo"; }
+tap_not_ok() {
+	n=$((n + 1))
+	echo "not ok $n - $*$_todo"
+	# a known failure (TODO) does not fail the run; the TAP driver
+	# reports it as XFAIL, and as XPASS (a failure) once it is fixed
+	[ -n "$_todo" ] || failed=$((failed + 1))
+}
+_todo=
 tap_check() {	# NAME CMD... : ok when CMD succeeds
 	_name=$1; shift
 	if "$@"; then tap_ok "$_name"; else tap_not_ok "$_name"; fi
@@ -424,6 +431,8 @@ q() {
 	q_n=$((q_n + 1))
 	echo "$*" > "$tmp/q.$q_n.spec"
 }
+# q_todo REASON: the probe queued last is a known failure (TAP TODO).
+q_todo() { echo "$*" > "$tmp/q.$q_n.todo"; }
 
 run_probes() {
 	_pids=
@@ -444,6 +453,8 @@ run_probes() {
 		_want=${*:-${_to%%[0-9]*} $_proto/$_port}
 		_res=$(cat "$tmp/q.$i.res")
 		_name="$PHASE: $_from -> $_to $_proto/$_port"
+		_todo=
+		[ -f "$tmp/q.$i.todo" ] && _todo=" # TODO $(cat "$tmp/q.$i.todo")"
 		case $_exp in
 		open)
 			case $_res in
@@ -469,9 +480,10 @@ run_probes() {
 				echo "seen from: $_peer" | diag
 			fi ;;
 		esac
-		rm -f "$tmp/q.$i.spec" "$tmp/q.$i.res"
+		rm -f "$tmp/q.$i.spec" "$tmp/q.$i.res" "$tmp/q.$i.todo"
 		i=$((i + 1))
 	done
+	_todo=
 	q_n=0
 }
 
@@ -575,6 +587,19 @@ nmap_scan() {
 	nmap_rc=$?
 	nmap_open=$(nmap_ports | awk '$2 == "open" { print $1 }' | tr '\n' ' ' |
 		sed 's/ $//')
+}
+
+# nmap_expect FROM TO PORTS "OPEN PORTS": one TAP line; the open set must
+# be exactly the given one (the pinholed ports that have a listener).
+nmap_expect() {
+	nmap_scan "$1" "$2" "$3"
+	if [ $nmap_rc = 0 ] && grep -q '<status state="up"' "$tmp/nmap.out" &&
+	   [ "$nmap_open" = "$4" ]; then
+		tap_ok "$PHASE: nmap from $1: open TCP ports on $2 are exactly: ${4:-none}"
+	else
+		tap_not_ok "$PHASE: nmap from $1: open TCP ports on $2 are exactly: ${4:-none}"
+		nmap_report | diag
+	fi
 }
 
 # nmap_report: the scan's verdicts, compressed, for diagnostics.
