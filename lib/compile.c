@@ -91,6 +91,22 @@ static void m_nfproto(struct cc *cc, struct ir_rule *r, int family)
 	m_u8(cc, r, IR_F_NFPROTO, family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 }
 
+/*
+ * `fib daddr type local`: the packet is addressed to the router itself.
+ * IPv4 forwards are DNAT "from the router's wan address" (SPEC §1); without
+ * this a packet the internet routes to a LAN address would be forwarded too.
+ */
+static void m_fib_local(struct cc *cc, struct ir_rule *r)
+{
+	struct ir_match *m = match(cc, r, IR_F_FIB_DADDR_TYPE, IR_OP_EQ);
+	uint32_t local = 2;	/* RTN_LOCAL */
+
+	if (m) {
+		memcpy(m->lo, &local, 4);
+		memcpy(m->hi, &local, 4);
+	}
+}
+
 static void m_ifname(struct cc *cc, struct ir_rule *r, enum ir_field f,
 		     const char *name)
 {
@@ -762,6 +778,7 @@ static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
 			r = new_rule(cc, c, ph->name, &ph->loc);
 			m_ifname(cc, r, IR_F_IIFNAME, wan->ifnames[w]);
 			m_nfproto(cc, r, 4);
+			m_fib_local(cc, r);
 			m_from(cc, r, ph, 4);
 			m_protos(cc, r, ph->protos);
 			m_ports(cc, r, ex, 1);
@@ -1017,6 +1034,7 @@ static void compile_router_mode(struct cc *cc)
 			r = new_rule(cc, dnat, NULL, &wan->ifname_locs[w]);
 			m_ifname(cc, r, IR_F_IIFNAME, wan->ifnames[w]);
 			m_nfproto(cc, r, 4);
+			m_fib_local(cc, r);
 			if (r && (st = ir_rule_stmt(r, IR_S_DNAT_MAP))) {
 				st->dnat_map.n_keys = s->n_keys;
 				memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));

@@ -44,6 +44,13 @@ static const struct sym icmp6_types[] = {
 	{ 142, "ind-neighbor-advert" }, { 143, "mld2-listener-report" },
 };
 
+/* RTN_* route types, as nft's fib_addrtype names them */
+static const struct sym fib_addrtypes[] = {
+	{ 1, "unicast" }, { 2, "local" }, { 3, "broadcast" }, { 4, "anycast" },
+	{ 5, "multicast" }, { 6, "blackhole" }, { 7, "unreachable" },
+	{ 8, "prohibit" },
+};
+
 static const struct sym ct_states[] = {
 	{ 0x1, "invalid" }, { 0x2, "established" }, { 0x4, "related" },
 	{ 0x8, "new" }, { 0x40, "untracked" },
@@ -79,6 +86,7 @@ static const char *type_name(enum ir_type t)
 	case IR_T_ICMP6_TYPE:	return "icmpv6_type";
 	case IR_T_ICMPV6_CODE:	return "icmpv6_code";
 	case IR_T_INTEGER:	return "integer";
+	case IR_T_FIB_ADDR:	return "fib_addrtype";
 	}
 	return "integer";
 }
@@ -195,6 +203,13 @@ static void print_one(FILE *f, enum ir_type type, unsigned int len,
 	case IR_T_CT_STATUS:
 		print_flags(f, ct_statuses, ARRAY_SIZE(ct_statuses), host_u32(v, len));
 		return;
+	case IR_T_FIB_ADDR:
+		name = SYM(fib_addrtypes, host_u32(v, len));
+		if (!name) {
+			fprintf(f, "%" PRIu32, host_u32(v, len));
+			return;
+		}
+		break;
 	case IR_T_INET_SERVICE:
 	case IR_T_ICMPV6_CODE:
 	case IR_T_INTEGER:

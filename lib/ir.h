@@ -40,6 +40,7 @@ enum ir_field {
 	IR_F_ICMPV6_TYPE,	/* payload th+0, 1 */
 	IR_F_ICMPV6_CODE,	/* payload th+1, 1 */
 	IR_F_TH_DPORT,		/* payload th+2, 2 */
+	IR_F_FIB_DADDR_TYPE,	/* fib daddr type, 4 bytes host order (RTN_*) */
 	__IR_F_MAX
 };
 
@@ -55,6 +56,7 @@ enum ir_type {
 	IR_T_CT_STATUS = 28,
 	IR_T_ICMP6_TYPE = 29,
 	IR_T_ICMPV6_CODE = 33,
+	IR_T_FIB_ADDR = 38,
 	IR_T_IFNAME = 41,
 };
 
@@ -62,6 +64,7 @@ enum ir_load {
 	IR_LOAD_META,
 	IR_LOAD_CT,
 	IR_LOAD_PAYLOAD,
+	IR_LOAD_FIB,		/* key: NFT_FIB_RESULT_*, base: NFTA_FIB_F_* flags */
 };
 
 /**

@@ -463,6 +463,14 @@ static int x_load(struct nftnl_rule *r, enum ir_field f, uint32_t reg,
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, d->key);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, reg);
 		break;
+	case IR_LOAD_FIB:
+		e = nftnl_expr_alloc("fib");
+		if (!e)
+			return -ENOMEM;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, d->key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, d->base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, reg);
+		break;
 	default:
 		e = nftnl_expr_alloc("payload");
 		if (!e)
@@ -559,7 +567,7 @@ static bool host_order(enum ir_field f)
 {
 	const struct ir_field_desc *d = ir_field(f);
 
-	return d->load == IR_LOAD_CT ||
+	return d->load == IR_LOAD_CT || d->load == IR_LOAD_FIB ||
 	       (d->load == IR_LOAD_META && d->type != IR_T_IFNAME);
 }
 

@@ -419,6 +419,13 @@ static bool load_field(struct nftnl_expr *e, const char *name, enum ir_field *f,
 			*len = d->len;
 			return true;
 		}
+		if (!strcmp(name, "fib") && d->load == IR_LOAD_FIB &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT) == d->key &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS) == d->base) {
+			*f = i;
+			*len = d->len;
+			return true;
+		}
 		if (!strcmp(name, "payload") && d->load == IR_LOAD_PAYLOAD &&
 		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) == d->base &&
 		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == d->offset) {
@@ -731,9 +738,10 @@ static bool decode_exprs(struct dstate *st, struct nftnl_expr **ex, int n)
 		uint32_t len;
 
 		if (!strcmp(name, "meta") || !strcmp(name, "ct") ||
-		    !strcmp(name, "payload")) {
+		    !strcmp(name, "payload") || !strcmp(name, "fib")) {
 			uint16_t attr = !strcmp(name, "meta") ? NFTNL_EXPR_META_DREG :
 					!strcmp(name, "ct") ? NFTNL_EXPR_CT_DREG :
+					!strcmp(name, "fib") ? NFTNL_EXPR_FIB_DREG :
 					NFTNL_EXPR_PAYLOAD_DREG;
 			int off;
 

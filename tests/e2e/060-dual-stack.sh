@@ -13,10 +13,9 @@ for p in 22 53 80 445 3306; do q closed wan4 rtr4 tcp $p; done
 q closed wan4 rtr4 udp 443
 q closed wan4 rtr4 udp 53
 q closed wan4 cli4 tcp 22
-# SPEC §1: DNAT "from the router's wan address"; the dstnat rule matches
-# iifname only, so a packet routed to any LAN address is forwarded too
+# SPEC §1: DNAT "from the router's wan address" (fib daddr type local):
+# a packet the internet routes to a LAN address is not forwarded
 q closed wan4 cli4 tcp 443
-q_todo dnat matches every destination on wan0, not only the router address
 # masquerade: the internet sees the router's address for IPv4 ...
 q peer=$RTR_WAN4 cli4 wan4 tcp 80
 q peer=$RTR_WAN4 cli4 wan4 udp 53
