@@ -64,6 +64,18 @@ void pinhole_ruleset_free(struct pinhole_ruleset *r);
 /** pinhole_ruleset_emit - print the ruleset as an nft script (nft -f loads it) */
 int pinhole_ruleset_emit(const struct pinhole_ruleset *r, FILE *f);
 
+/**
+ * pinhole_ruleset_lockdown - the fail-closed table of `apply --boot`
+ * @table: the inet table's name
+ *
+ * No new inbound or forwarded connections from global addresses; the
+ * machine stays reachable from link-local, ULA and private IPv4 sources
+ * (loopback, established/related, ICMPv6 errors and on-link ND/RA kept).
+ * Returns the ruleset (free with pinhole_ruleset_free()), or NULL with
+ * errno = ENOMEM, or EINVAL for a bad @table.
+ */
+struct pinhole_ruleset *pinhole_ruleset_lockdown(const char *table);
+
 /* ------------------------------------------------------------------------
  * The live table: netlink backend (libnftnl over libmnl; no nft binary).
  *
