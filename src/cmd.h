@@ -27,5 +27,6 @@ int cmd_apply(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
 
 #endif

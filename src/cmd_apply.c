@@ -1,42 +1,100 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Copyright (C) 2026 The pinhole authors. */
-/* pinhole apply POLICY: atomically replace the live table. */
+/*
+ * pinhole apply POLICY [--confirm S] [--boot]: atomically replace the live
+ * table, under the state directory's lock, and save what was loaded
+ * (--boot: boot.c; --confirm: rollback.c).
+ */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "pinhole.h"
+#include "state.h"
+#include "apply.h"
 #include "cmd.h"
-#include "syserr.h"
 #include "util.h"
+
+#define APPLY_ARGS	"POLICY [--confirm SECONDS] [--boot]"
+#define CONFIRM_MAX	86400
+
+int apply_plain(const char *policy)
+{
+	struct pinhole_ruleset *r = NULL;
+	struct pinhole_policy *p = NULL;
+	struct state *st = NULL;
+	int ret;
+
+	/* the policy stays alive: kernel errors are located in it */
+	ret = load_and_compile(policy, &p, &r);
+	if (ret != EXIT_OK)
+		return ret;
+	ret = cli_state_open(&st, LOCK_WAIT_MS);
+	if (ret == EXIT_OK)
+		ret = cli_apply(r, 0);
+	if (ret == EXIT_OK)
+		ret = save_applied(st, r);
+	state_close(st);
+	pinhole_ruleset_free(r);
+	pinhole_policy_free(p);
+	return ret;
+}
+
+static bool parse_seconds(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < 1 || v > CONFIRM_MAX)
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
 
 int cmd_apply(int argc, char **argv)
 {
-	struct pinhole_ruleset *r;
-	struct pinhole_diag *d;
-	int ret;
+	const char *policy = NULL, *secs = NULL;
+	unsigned int seconds = 0;
+	bool boot = false;
 
-	/* --confirm and --boot come with a later issue */
-	if (argc != 2 || argv[1][0] == '-')
-		return usage_error(argv[0], "POLICY");
-	ret = load_and_compile(argv[1], NULL, &r);
-	if (ret != EXIT_OK)
-		return ret;
-	d = pinhole_diag_new();
-	if (!d) {
-		pinhole_ruleset_free(r);
-		return sys_error(-ENOMEM);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--boot"))
+			boot = true;
+		else if (!strcmp(a, "--confirm") && i + 1 < argc)
+			secs = argv[++i];
+		else if (!strncmp(a, "--confirm=", 10))
+			secs = a + 10;
+		else if (a[0] == '-' && a[1])
+			return usage_error(argv[0], APPLY_ARGS);
+		else if (policy)
+			return usage_error(argv[0], APPLY_ARGS);
+		else
+			policy = a;
 	}
-	ret = pinhole_ruleset_apply(r, g_opts.netns, d);
-	pinhole_diag_print(d, stderr);
-	if (ret && pinhole_diag_errors(d)) {
-		fprintf(stderr, "%s: nothing was changed\n", prog);
-		ret = EXIT_SYSTEM;
-	} else if (ret) {
-		ret = sys_error(ret);
+	if (!policy)
+		return usage_error(argv[0], APPLY_ARGS);
+	if (secs && !parse_seconds(secs, &seconds)) {
+		fprintf(stderr, "%s: --confirm wants whole seconds from 1 to %u, not '%s'\n",
+			prog, CONFIRM_MAX, secs);
+		return EXIT_POLICY;
 	}
-	pinhole_diag_free(d);
-	pinhole_ruleset_free(r);
-	return ret;
+	if (secs && boot) {
+		fprintf(stderr, "%s: --boot and --confirm do not go together "
+			"(nobody confirms at boot)\n", prog);
+		return EXIT_POLICY;
+	}
+	if (boot)
+		return apply_boot(policy);
+	if (secs)
+		return apply_confirm(policy, seconds);
+	return apply_plain(policy);
 }

@@ -16,7 +16,7 @@
 
 struct global_opts g_opts = {
 	.netns = NULL,
-	.state_dir = "/var/lib/pinhole",
+	.state_dir = NULL,	/* --state-dir, $PINHOLE_STATE_DIR, DEFAULT_STATE_DIR */
 };
 const char *prog = "pinhole";
 
@@ -29,7 +29,8 @@ static const struct subcommand {
 	{ "check",   cmd_check,   "POLICY", "validate a policy; print diagnostics" },
 	{ "compile", cmd_compile, "POLICY", "print the ruleset as an nft script" },
 	{ "uci",     cmd_uci,     "POLICY [--batch]", "OpenWrt fw4 /etc/config/firewall sections" },
-	{ "apply",   cmd_apply,   "POLICY", "atomically replace the live table" },
+	{ "apply",   cmd_apply,   "POLICY [--confirm S] [--boot]", "atomically replace the live table" },
+	{ "confirm", cmd_confirm, "", "keep what the pending 'apply --confirm' loaded" },
 	{ "diff",    cmd_diff,    "POLICY", "what apply would change, as a unified diff" },
 	{ "status",  cmd_status,  "[--table NAME] [--json]", "live per-pinhole counters" },
 	{ "flush",   cmd_flush,   "[--table NAME]", "delete the table pinhole owns" },
@@ -40,11 +41,11 @@ static void show_usage(FILE *f)
 	fprintf(f, "Usage: %s [--netns NAME] [--state-dir DIR] <command> [<args>]\n\n"
 		   "Commands:\n", prog);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(f, "  %-8s %-24s %s\n", subcommands[i].name,
+		fprintf(f, "  %-8s %-30s %s\n", subcommands[i].name,
 			subcommands[i].args, subcommands[i].help);
 	fprintf(f, "\nGlobal options:\n"
 		   "  --netns NAME      work inside the network namespace /run/netns/NAME\n"
-		   "  --state-dir DIR   saved rulesets and locks (default /var/lib/pinhole)\n"
+		   "  --state-dir DIR   saved rulesets and locks (default " DEFAULT_STATE_DIR ")\n"
 		   "  -h, --help        this help\n"
 		   "  --version         print the version\n"
 		   "\nExit status: 0 success, 1 diff found a difference, 2 bad policy or\n"
@@ -101,6 +102,11 @@ int main(int argc, char **argv)
 	argc = take_global_opts(argc, argv, &help, &version);
 	if (argc < 0)
 		return EXIT_POLICY;
+	if (!g_opts.state_dir) {
+		const char *env = getenv("PINHOLE_STATE_DIR");
+
+		g_opts.state_dir = env && *env ? env : DEFAULT_STATE_DIR;
+	}
 	if (version) {
 		printf("pinhole %s\n", PACKAGE_VERSION);
 		return EXIT_OK;

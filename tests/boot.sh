@@ -1,0 +1,362 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Boot and rollback (TAP): apply --boot falls back to the last applied
+# ruleset, else to the lockdown table; apply --confirm rolls back unless
+# confirmed, also when the applying session is killed; a second --confirm
+# replaces the first timer; concurrent applies serialise; state files are
+# 0600 in a 0700 directory and a symlinked directory is refused.
+#
+# Everything runs in throw-away network namespaces: the script re-executes
+# itself under `unshare -n -m`, mounts a private /run/netns, and every case
+# gets an `ip netns` namespace of its own that pinhole reaches with --netns
+# (the rollback timer re-enters it when it fires), or runs inside it through
+# `ip netns exec` (the timer inherits it). Each case has its own state
+# directory under a temp dir. Cleanup confirms every pending change (which
+# stops its timer) and deletes the namespaces.
+#
+# Skips (1..0 # SKIP) when not root, without unshare/nft/ip, or without
+# nf_tables; with CI=true a skip is a failure.
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${builddir:=$srcdir}"
+: "${PINHOLE:=$builddir/src/pinhole}"
+B="$srcdir/tests/boot"
+unset PINHOLE_STATE_DIR		# every call names its own --state-dir
+
+skip() {
+	if [ "$CI" = true ]; then
+		echo "1..1"
+		echo "not ok 1 - cannot run under CI=true: $*"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+if [ -z "$PINHOLE_BOOT_INNER" ]; then
+	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN)"
+	for c in unshare nft ip setsid timeout; do
+		command -v $c >/dev/null 2>&1 || skip "no $c"
+	done
+	unshare -n -m true 2>/dev/null || skip "unshare -n -m failed"
+	PINHOLE_BOOT_INNER=1 exec unshare -n -m sh "$0" "$@"
+fi
+
+nft list tables >/dev/null 2>&1 || skip "no nf_tables"
+mkdir -p /run/netns && mount -t tmpfs none /run/netns 2>/dev/null ||
+	skip "cannot mount a private /run/netns"
+
+TMP=$(mktemp -d)
+NSLIST=""
+PIDS=""
+cleanup() {
+	for d in "$TMP"/*.state; do
+		[ -d "$d" ] && "$PINHOLE" --state-dir "$d" confirm >/dev/null 2>&1
+	done
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for ns in $NSLIST; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+n=0
+failed=0
+ok() {	# ok STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+skip_one() {
+	n=$((n + 1))
+	if [ "$CI" = true ]; then
+		echo "not ok $n - $1 (skipped under CI=true: $2)"
+		failed=$((failed + 1))
+	else
+		echo "ok $n - $1 # SKIP $2"
+	fi
+}
+show() { sed 's/^/# /' "$@"; }
+
+# newcase NAME: a netns and a state dir for one case; sets NS and SD
+newcase() {
+	NS="pinhole-boot-$$-$1"
+	SD="$TMP/$1.state"
+	ip netns add "$NS" || { echo "Bail out! ip netns add $NS"; exit 1; }
+	NSLIST="$NSLIST $NS"
+}
+ph() { "$PINHOLE" --netns "$NS" --state-dir "$SD" "$@"; }
+live() { ip netns exec "$NS" nft -s list ruleset; }
+# is_live FILE: the namespace's ruleset is exactly FILE
+is_live() { live >"$TMP/now" 2>&1 && cmp -s "$TMP/now" "$1"; }
+# wait_for SECONDS CMD...: poll every 0.2 s, bounded
+wait_for() {
+	max=$(($1 * 5))
+	shift
+	i=0
+	while [ $i -lt $max ]; do
+		"$@" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+# the timer pid of a pending change (u32 at offset 24 of pending.timer)
+timer_pid() { od -An -tu4 -j24 -N4 "$1/pending.timer" 2>/dev/null | tr -d ' '; }
+
+# reference listings: each policy applied alone in a fresh namespace
+for p in a b c; do
+	unshare -n sh -c "'$PINHOLE' --state-dir '$TMP/ref-$p.st' apply '$B/$p.yaml' &&
+		nft -s list ruleset" >"$TMP/$p.ref" 2>"$TMP/err" ||
+		{ echo "Bail out! cannot apply $p.yaml"; show "$TMP/err"; exit 1; }
+done
+unshare -n sh -c "nft -f '$B/lockdown.nft' && nft -s list ruleset" >"$TMP/lockdown.ref" 2>&1
+ok $? "tests/boot/lockdown.nft loads with nft -f"
+: >"$TMP/empty.ref"
+
+# ---------------------------------------------------------------- boot
+newcase boot-none
+ph apply --boot "$B/missing.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'loaded the lockdown table inet pinhole' "$TMP/out"
+ok $? "boot: missing policy, nothing saved: lockdown, exit 2 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+is_live "$TMP/lockdown.ref"
+ok $? "boot: the live table is the lockdown table (as nft -f lockdown.nft)"
+[ $? = 0 ] || diff -u "$TMP/lockdown.ref" "$TMP/now" | show
+
+newcase boot-last
+ph apply --boot "$B/a.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && [ ! -s "$TMP/out" ] && is_live "$TMP/a.ref"
+ok $? "boot: a good policy loads silently, exit 0 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+[ "$(stat -c %a "$SD")" = 700 ] && [ "$(stat -c %a "$SD/last.ruleset")" = 600 ] &&
+	[ "$(stat -c %a "$SD/lock")" = 600 ]
+ok $? "state dir is 0700, last.ruleset and lock are 0600"
+live >"$TMP/before"
+ph apply --boot "$B/broken.yaml" >"$TMP/out" 2>&1
+rc=$?
+live >"$TMP/after"
+[ $rc = 2 ] && cmp -s "$TMP/before" "$TMP/after" &&
+	grep -q "broken.yaml:5:5: error: unknown key 'prots'" "$TMP/out" &&
+	grep -q 'loaded the last applied ruleset instead (table inet pinhole' "$TMP/out"
+ok $? "boot: a broken policy keeps the last good ruleset (nft list before = after), exit 2"
+[ $? = 0 ] || { show "$TMP/out"; diff -u "$TMP/before" "$TMP/after" | show; }
+ph flush
+ph apply --boot "$B/broken.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && is_live "$TMP/a.ref"
+ok $? "boot: a broken policy after a flush loads the saved ruleset again"
+
+printf 'PHST garbage' >"$SD/last.ruleset"
+ph apply --boot "$B/broken.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'last.ruleset: corrupt; not using it' "$TMP/out" &&
+	is_live "$TMP/lockdown.ref"
+ok $? "boot: a corrupt saved ruleset is not used: lockdown, exit 2"
+[ $? = 0 ] || show "$TMP/out"
+
+# ---------------------------------------------------------------- state dir
+newcase symlink
+mkdir -m 700 "$TMP/real.state"
+ln -s "$TMP/real.state" "$TMP/link.state"
+"$PINHOLE" --netns "$NS" --state-dir "$TMP/link.state" apply "$B/a.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q 'is a symbolic link; refusing to use it' "$TMP/out" &&
+	is_live "$TMP/empty.ref" && [ ! -e "$TMP/real.state/last.ruleset" ]
+ok $? "apply: a symlinked state dir is refused, exit 3, nothing changed"
+[ $? = 0 ] || show "$TMP/out"
+"$PINHOLE" --netns "$NS" --state-dir "$TMP/link.state" apply --boot "$B/a.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && is_live "$TMP/a.ref" && grep -q 'is a symbolic link' "$TMP/out"
+ok $? "boot: a symlinked state dir still loads the policy (kernel first), exit 3"
+rm "$TMP/link.state"
+mkdir -m 770 "$TMP/gw.state"
+"$PINHOLE" --netns "$NS" --state-dir "$TMP/gw.state" apply "$B/b.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q 'is writable by group or others' "$TMP/out" && is_live "$TMP/a.ref"
+ok $? "apply: a group-writable state dir is refused, exit 3"
+rm -rf "$TMP/gw.state" "$TMP/real.state"
+
+# ---------------------------------------------------------------- rollback
+newcase rollback
+ph apply "$B/a.yaml" && ph apply --confirm 2 "$B/b.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/b.ref" && grep -q "run 'pinhole confirm' within 2 s" "$TMP/out"
+ok $? "apply --confirm 2 loads the new table and returns at once"
+[ $? = 0 ] || show "$TMP/out"
+[ "$(stat -c %a "$SD/rollback.ruleset")" = 600 ] && [ "$(stat -c %a "$SD/pending.timer")" = 600 ]
+ok $? "rollback.ruleset and pending.timer are 0600"
+wait_for 10 is_live "$TMP/a.ref"
+ok $? "without confirm the previous table is back after ~2 s"
+[ $? = 0 ] || diff -u "$TMP/a.ref" "$TMP/now" | show
+[ ! -e "$SD/pending.timer" ] && [ ! -e "$SD/rollback.ruleset" ] && [ -e "$SD/expired.timer" ]
+ok $? "the rollback clears the pending files"
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'nothing to confirm: too late, the previous table was restored at' "$TMP/out"
+ok $? "confirm after the rollback: 'too late', exit 2"
+[ $? = 0 ] || show "$TMP/out"
+ph apply --boot "$B/broken.yaml" >/dev/null 2>&1
+is_live "$TMP/a.ref"
+ok $? "a rolled-back table never becomes the boot fallback"
+
+newcase rollback-none
+ph apply --confirm 2 "$B/b.yaml" >"$TMP/out" 2>&1 && is_live "$TMP/b.ref"
+ok $? "apply --confirm with no previous table"
+wait_for 10 is_live "$TMP/empty.ref"
+ok $? "without confirm pinhole's table is deleted again"
+
+newcase confirm
+ph apply "$B/a.yaml" && ph apply --confirm 2 "$B/b.yaml" 2>/dev/null
+pid=$(timer_pid "$SD")
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q 'confirmed' "$TMP/out" && [ ! -e "$SD/pending.timer" ]
+ok $? "confirm: exit 0"
+wait_for 5 sh -c "! kill -0 '$pid' 2>/dev/null"
+ok $? "confirm stops the timer process"
+sleep 3
+is_live "$TMP/b.ref"
+ok $? "confirmed: the new table stays after the deadline"
+ph apply --boot "$B/broken.yaml" >/dev/null 2>&1
+is_live "$TMP/b.ref"
+ok $? "the confirmed table is the boot fallback"
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "nothing to confirm: no 'apply --confirm' is pending" "$TMP/out"
+ok $? "confirm with nothing pending: exit 2"
+
+newcase session
+ph apply "$B/a.yaml"
+ip netns exec "$NS" setsid sh -c "'$PINHOLE' --state-dir '$SD' apply --confirm 2 '$B/b.yaml' \
+	>'$TMP/sess.out' 2>&1; exec sleep 60" </dev/null &
+leader=$!
+PIDS="$PIDS $leader"
+wait_for 10 is_live "$TMP/b.ref"
+ok $? "apply --confirm inside the namespace (no --netns), in its own session"
+kill -HUP "-$leader" 2>/dev/null
+kill -KILL "-$leader" 2>/dev/null
+wait "$leader" 2>/dev/null
+! kill -0 "$leader" 2>/dev/null
+ok $? "the applying session is hung up and killed"
+wait_for 10 is_live "$TMP/a.ref"
+ok $? "the timer outlives the session and rolls back (in the inherited namespace)"
+[ $? = 0 ] || { show "$TMP/sess.out"; diff -u "$TMP/a.ref" "$TMP/now" | show; }
+
+newcase replace
+ph apply "$B/a.yaml" && ph apply --confirm 2 "$B/b.yaml" 2>/dev/null
+pid1=$(timer_pid "$SD")
+ph apply --confirm 5 "$B/c.yaml" >"$TMP/out" 2>&1
+rc=$?
+pid2=$(timer_pid "$SD")
+[ $rc = 0 ] && is_live "$TMP/c.ref" && [ -n "$pid2" ] && [ "$pid1" != "$pid2" ] &&
+	grep -q "the table from before the first unconfirmed 'apply --confirm' is restored" "$TMP/out"
+ok $? "a second apply --confirm loads its table and arms a new timer"
+[ $? = 0 ] || show "$TMP/out"
+wait_for 5 sh -c "! kill -0 '$pid1' 2>/dev/null"
+ok $? "the first timer process is gone"
+sleep 2.5
+is_live "$TMP/c.ref"
+ok $? "the first deadline passes: nothing happens"
+wait_for 10 is_live "$TMP/a.ref"
+ok $? "at the second deadline the last confirmed table (A) is restored"
+
+newcase join
+ph apply "$B/a.yaml" && ph apply --confirm 2 "$B/b.yaml" 2>/dev/null
+ph apply "$B/c.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/c.ref" && grep -q "is pending and this apply becomes part of it" "$TMP/out"
+ok $? "a plain apply while a confirm is pending joins it (and says so)"
+wait_for 10 is_live "$TMP/a.ref"
+ok $? "... and is rolled back with it"
+
+newcase unknown
+ph apply "$B/a.yaml"
+ip netns exec "$NS" nft add rule inet pinhole input meta mark 0x10 accept
+live >"$TMP/before"
+ph apply --confirm 2 "$B/b.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q 'has 1 rule pinhole does not recognise' "$TMP/out" &&
+	is_live "$TMP/before" && [ ! -e "$SD/pending.timer" ]
+ok $? "apply --confirm refuses a live table with rules it cannot restore, exit 3"
+[ $? = 0 ] || show "$TMP/out"
+
+# ---------------------------------------------------------------- lock
+newcase concurrent
+ph apply "$B/c.yaml"
+PINHOLE_TEST_PAUSE_BEFORE_COMMIT=1 ph apply "$B/a.yaml" >"$TMP/o1" 2>&1 &
+p1=$!
+sleep 0.3
+ph apply "$B/b.yaml" >"$TMP/o2" 2>&1 &
+p2=$!
+wait $p1; rc1=$?
+wait $p2; rc2=$?
+[ $rc1 = 0 ] && [ $rc2 = 0 ]
+ok $? "two concurrent applies both succeed (the second waits for the lock)"
+[ $? = 0 ] || show "$TMP/o1" "$TMP/o2"
+is_live "$TMP/b.ref"
+ok $? "... and the table is exactly the later one, whole"
+
+# ---------------------------------------------------------------- command line
+ph apply --confirm 0 "$B/a.yaml" >/dev/null 2>&1
+[ $? = 2 ]
+ok $? "--confirm 0 is a usage error (exit 2)"
+ph apply --boot --confirm 5 "$B/a.yaml" >/dev/null 2>&1
+[ $? = 2 ]
+ok $? "--boot with --confirm is a usage error (exit 2)"
+
+# ---------------------------------------------------------------- traffic
+if ! command -v socat >/dev/null 2>&1; then
+	skip_one "lockdown with real traffic" "no socat"
+elif ip netns add "pinhole-boot-$$-srv" && ip netns add "pinhole-boot-$$-cli" &&
+     NSLIST="$NSLIST pinhole-boot-$$-srv pinhole-boot-$$-cli" &&
+     S="pinhole-boot-$$-srv" C="pinhole-boot-$$-cli" &&
+     ip link add veth-s netns "$S" type veth peer name veth-c netns "$C" &&
+     ip -n "$S" addr add 2001:db8:77::1/64 dev veth-s nodad &&
+     ip -n "$S" addr add fd00:77::1/64 dev veth-s nodad &&
+     ip -n "$S" addr add fe80::77:1/64 dev veth-s nodad &&
+     ip -n "$S" addr add 192.0.2.1/24 dev veth-s &&
+     ip -n "$C" addr add 2001:db8:77::2/64 dev veth-c nodad &&
+     ip -n "$C" addr add fd00:77::2/64 dev veth-c nodad &&
+     ip -n "$C" addr add fe80::77:2/64 dev veth-c nodad &&
+     ip -n "$C" addr add 192.0.2.2/24 dev veth-c &&
+     ip -n "$S" link set veth-s up && ip -n "$C" link set veth-c up &&
+     ip -n "$S" link set lo up && ip -n "$C" link set lo up; then
+	ip netns exec "$S" socat -T 5 TCP6-LISTEN:2222,fork,reuseaddr,ipv6only=0 EXEC:'echo hi' \
+		</dev/null >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	# connect FROM TO: one bounded TCP connection, reads the greeting
+	connect() {
+		ip netns exec "$C" timeout 3 socat -T 2 - "TCP:$2:2222,bind=$1" \
+			</dev/null 2>/dev/null | grep -q hi
+	}
+	wait_for 5 connect '[2001:db8:77::2]' '[2001:db8:77::1]'
+	ok $? "traffic: without a table a global source connects"
+	NS=$S SD="$TMP/traffic.state"
+	ph apply --boot "$B/missing.yaml" >/dev/null 2>&1
+	[ $? = 2 ]
+	ok $? "traffic: boot loads the lockdown into the server namespace"
+	! connect '[2001:db8:77::2]' '[2001:db8:77::1]'
+	ok $? "traffic: lockdown refuses a new connection from a global IPv6 source"
+	! connect 192.0.2.2 192.0.2.1
+	ok $? "traffic: lockdown refuses a new connection from a public IPv4 source"
+	connect '[fd00:77::2]' '[fd00:77::1]'
+	ok $? "traffic: a ULA source still connects"
+	connect '[fe80::77:2%veth-c]' '[fe80::77:1%veth-c]'
+	ok $? "traffic: a link-local source still connects"
+else
+	ok 1 "traffic: set up a veth pair between two namespaces"
+fi
+
+echo "1..$n"
+[ "$failed" = 0 ]
