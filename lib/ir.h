@@ -144,6 +144,8 @@ enum ir_set_flags {
  * @data: map data types (IR_T_IPADDR [, IR_T_INET_SERVICE])
  * @elems: the elements, in emission order (sorted by key by the compiler)
  * @id: transaction id assigned by the netlink builder
+ * @pooled_comments: the elements' comments belong to the ruleset's string
+ *	pool (the compiler's sets), not to the elements
  */
 struct ir_set {
 	char name[IR_NAME_MAX];
@@ -155,6 +157,7 @@ struct ir_set {
 	struct ir_elem *elems;
 	size_t n_elems, cap_elems;
 	uint32_t id;
+	bool pooled_comments;
 };
 
 enum ir_op {
@@ -286,6 +289,7 @@ struct ir_chain {
  * @ext: IPv4 forwards: the wan-side port ranges, same count as @ports
  * @from: source prefixes of @family ([lo, hi] in @from_lo/@from_hi); none = any
  * @dnat: an IPv4 port forward (router mode)
+ * @pooled: the strings and arrays belong to the ruleset's pool
  */
 enum ir_ph_kind {
 	IR_PH_SELF,
@@ -313,6 +317,7 @@ struct ir_pinhole {
 	unsigned int *from_plen;
 	size_t n_from;
 	bool dnat;
+	bool pooled;
 };
 
 /**
@@ -321,6 +326,8 @@ struct ir_pinhole {
  * @sets: named sets and maps, declared before the chains
  * @chains: base and regular chains, in print order
  */
+struct ir_pool_block;
+
 struct pinhole_ruleset {
 	char *table;
 	struct ir_set **sets;
@@ -329,6 +336,7 @@ struct pinhole_ruleset {
 	size_t n_chains, cap_chains;
 	struct ir_pinhole *pinholes;
 	size_t n_pinholes, cap_pinholes;
+	struct ir_pool_block *pool;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);
@@ -338,8 +346,16 @@ struct ir_set *ir_set_new_anon(void);
 void ir_set_free(struct ir_set *s);
 /* Append an element; returns it zeroed (key/key_end/data to fill) or NULL. */
 struct ir_elem *ir_set_add_elem(struct ir_set *s);
-/* Sort elements by (key, key_end) so output is canonical. */
+/* Sort elements by (key, key_end) so output is canonical; stable. */
 void ir_set_sort(struct ir_set *s);
+
+/*
+ * The ruleset's pool: strings and small arrays freed all at once with the
+ * ruleset (one allocation per 64 KiB instead of several per pinhole).
+ * NULL when out of memory.
+ */
+void *ir_pool_alloc(struct pinhole_ruleset *r, size_t size, size_t align);
+char *ir_pool_strdup(struct pinhole_ruleset *r, const char *s);
 
 struct ir_chain *ir_chain_add(struct pinhole_ruleset *r, const char *name,
 			      enum ir_chain_type type, uint32_t hook,

@@ -33,6 +33,7 @@
 
 #include "pinhole.h"
 #include "ir.h"
+#include "mem.h"
 #include "nl_build.h"
 
 /* nft's set userdata TLVs (nftables include/mnl.h, libnftnl udata.h) */
@@ -52,6 +53,7 @@ struct ctx {
 	const char *table;
 	uint32_t seq;
 	uint32_t next_id;
+	char *zero_lo, *zero_hi;	/* batch bytes known to be zero */
 };
 
 uint32_t nl_set_key_type(const struct ir_set *s)
@@ -132,10 +134,38 @@ static int note(struct ctx *c, enum nl_obj_kind kind, const struct ir_chain *ch,
 	return 0;
 }
 
+/* The largest message: an element list nest of 64 KiB and its header. */
+#define MSG_MAX ((size_t)UINT16_MAX + (size_t)getpagesize())
+
+/*
+ * Where the next message goes, zeroed as far as it can reach: libmnl 1.0.4
+ * leaves attribute padding unwritten, and no stale heap bytes may go to the
+ * kernel (nor upset valgrind). A message starts at most at the page limit
+ * and ends within the page's overrun (new_built()), so this stays inside
+ * the page; zeroing as we go touches only the memory the batch fills.
+ */
+static void *tail(struct ctx *c)
+{
+	char *t = nftnl_batch_buffer(c->out->batch);
+
+	if (t < c->zero_lo || t >= c->zero_hi) {
+		mem_prefault(t, MSG_MAX);	/* a new page */
+		memset(t, 0, MSG_MAX);
+		c->zero_lo = t;
+		c->zero_hi = t + MSG_MAX;
+	} else if (t + MSG_MAX > c->zero_hi) {
+		size_t more = (size_t)(t + MSG_MAX - c->zero_hi);
+
+		mem_prefault(c->zero_hi, more);
+		memset(c->zero_hi, 0, more);
+		c->zero_hi = t + MSG_MAX;
+	}
+	return t;
+}
+
 static struct nlmsghdr *hdr(struct ctx *c, uint16_t type, uint16_t flags)
 {
-	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(c->out->batch), type,
-				     NFPROTO_INET, flags, c->seq++);
+	return nftnl_nlmsg_build_hdr(tail(c), type, NFPROTO_INET, flags, c->seq++);
 }
 
 static int done(struct ctx *c)
@@ -145,8 +175,7 @@ static int done(struct ctx *c)
 
 static int begin(struct ctx *c, uint32_t genid)
 {
-	struct nlmsghdr *nlh = nftnl_batch_begin(nftnl_batch_buffer(c->out->batch),
-						 c->seq++);
+	struct nlmsghdr *nlh = nftnl_batch_begin(tail(c), c->seq++);
 
 	if (genid) {
 		/* Checked under the commit mutex: no TOCTOU (netlink.md §3). */
@@ -165,7 +194,7 @@ static int begin(struct ctx *c, uint32_t genid)
 
 static int end(struct ctx *c)
 {
-	nftnl_batch_end(nftnl_batch_buffer(c->out->batch), c->seq++);
+	nftnl_batch_end(tail(c), c->seq++);
 	if (note(c, NL_OBJ_BATCH, NULL, NULL, NULL) < 0)
 		return -ENOMEM;
 	return done(c);
@@ -244,28 +273,82 @@ static bool all_zero(const uint8_t *p, unsigned int len)
 	return true;
 }
 
-static int add_elem(struct nftnl_set *ns, const uint8_t *key, uint32_t klen,
+/*
+ * Elements go straight into the batch, one at a time, through one reused
+ * nftnl_set_elem: a set of 100,000 elements never exists as 100,000
+ * libnftnl objects. The messages are byte for byte what libnftnl's element
+ * iterator builds (nftnl_set_elems_nlmsg_build_payload_iter(): elements
+ * numbered from 1 in each message, a message ends before its element nest
+ * would pass 64 KiB).
+ */
+struct elem_writer {
+	struct ctx *c;
+	struct nftnl_set *def;		/* table, name and id of the set */
+	const struct ir_set *s;
+	const struct ir_chain *ch;
+	const struct ir_rule *rule;
+	struct nftnl_set_elem *e;
+	struct nlmsghdr *nlh;		/* the open NEWSETELEM, or NULL */
+	struct nlattr *list;		/* its NFTA_SET_ELEM_LIST_ELEMENTS nest */
+	int i;
+};
+
+static struct nlattr *nest_start(struct nlmsghdr *nlh, uint16_t type)
+{
+	struct nlattr *a = (struct nlattr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
+
+	a->nla_type = NLA_F_NESTED | type;
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_ALIGN(NLA_HDRLEN);
+	return a;
+}
+
+static void nest_end(struct nlmsghdr *nlh, struct nlattr *a)
+{
+	a->nla_len = (uint16_t)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len) - (char *)a);
+}
+
+static int elems_close(struct elem_writer *w)
+{
+	if (!w->nlh)
+		return 0;
+	nest_end(w->nlh, w->list);
+	w->nlh = NULL;
+	return note(w->c, NL_OBJ_ELEMS, w->ch, w->rule, w->s) ?: done(w->c);
+}
+
+static void elems_open(struct elem_writer *w)
+{
+	w->nlh = hdr(w->c, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+	nftnl_set_elems_nlmsg_build_payload(w->nlh, w->def);	/* no elements: the header */
+	w->list = nest_start(w->nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	w->i = 0;
+}
+
+static int add_elem(struct elem_writer *w, const uint8_t *key, uint32_t klen,
 		    const uint8_t *key_end, const uint8_t *data, uint32_t dlen,
 		    uint32_t flags, const char *comment, bool open)
 {
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nftnl_set_elem *e = w->e;
 
-	if (!e)
-		return -ENOMEM;
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, klen);
 	if (key_end)
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, key_end, klen);
+	else
+		nftnl_set_elem_unset(e, NFTNL_SET_ELEM_KEY_END);
 	if (data)
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, data, dlen);
+	else
+		nftnl_set_elem_unset(e, NFTNL_SET_ELEM_DATA);
 	if (flags)
 		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+	else
+		nftnl_set_elem_unset(e, NFTNL_SET_ELEM_FLAGS);
+	nftnl_set_elem_unset(e, NFTNL_SET_ELEM_USERDATA);
 	if (comment || open) {
 		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(UD_MAX);
 
-		if (!ud) {
-			nftnl_set_elem_free(e);
+		if (!ud)
 			return -ENOMEM;
-		}
 		if (comment)
 			nftnl_udata_put_strz(ud, 0, comment);	/* ELEM_COMMENT */
 		if (open)	/* ELEM_FLAGS: NFTNL_SET_ELEM_F_INTERVAL_OPEN */
@@ -274,63 +357,87 @@ static int add_elem(struct nftnl_set *ns, const uint8_t *key, uint32_t klen,
 				   nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);
 	}
-	nftnl_set_elem_add(ns, e);
-	return 0;
+	for (;;) {
+		struct nlattr *one;
+		int ret;
+
+		if (!w->nlh)
+			elems_open(w);
+		one = nest_start(w->nlh, (uint16_t)++w->i);
+		nftnl_set_elem_nlmsg_build_payload(w->nlh, e);
+		nest_end(w->nlh, one);
+		if ((char *)one + one->nla_len - (char *)w->list <= UINT16_MAX)
+			return 0;
+		/* the list nest would overflow: this element opens the next message */
+		w->nlh->nlmsg_len -= one->nla_len;
+		ret = elems_close(w);
+		if (ret)
+			return ret;
+	}
+}
+
+/* How many kernel elements set_elems() writes (DESC_SIZE of anonymous sets). */
+static uint32_t count_elems(const struct ir_set *s)
+{
+	uint32_t klen = nl_set_key_len(s), n = 0;
+
+	if (!((s->flags & IR_SET_INTERVAL) && s->n_keys == 1))
+		return (uint32_t)s->n_elems;
+	if (s->n_elems && !all_zero(s->elems[0].key, klen))
+		n++;
+	for (size_t i = 0; i < s->n_elems; i++)
+		n += all_ones(s->elems[i].key_end, klen) ? 1 : 2;
+	return n;
 }
 
 /*
  * Elements in the kernel's encoding. Single-field interval sets (rbtree):
  * start, then hi+1 flagged INTERVAL_END (none when hi is the maximum), and
  * like nft a leading END element of key 0 when the first range does not
- * start at 0. Concatenated interval sets (pipapo): KEY + KEY_END. Returns
- * the number of kernel elements, or -ENOMEM.
+ * start at 0. Concatenated interval sets (pipapo): KEY + KEY_END.
  */
-static int set_elems(struct nftnl_set *ns, const struct ir_set *s)
+static int set_elems(struct elem_writer *w)
 {
+	const struct ir_set *s = w->s;
 	uint32_t klen = nl_set_key_len(s), dlen = nl_set_data_len(s);
 	bool map = s->flags & IR_SET_MAP;
-	int n = 0;
 
 	if ((s->flags & IR_SET_INTERVAL) && s->n_keys == 1) {
 		uint8_t zero[IR_KEY_MAX] = { 0 };
 
 		if (s->n_elems && !all_zero(s->elems[0].key, klen)) {
-			if (add_elem(ns, zero, klen, NULL, NULL, 0,
+			if (add_elem(w, zero, klen, NULL, NULL, 0,
 				     NFT_SET_ELEM_INTERVAL_END, NULL, false) < 0)
 				return -ENOMEM;
-			n++;
 		}
 		for (size_t i = 0; i < s->n_elems; i++) {
 			const struct ir_elem *e = &s->elems[i];
 			bool open = all_ones(e->key_end, klen);
 			uint8_t next[IR_KEY_MAX];
 
-			if (add_elem(ns, e->key, klen, NULL, map ? e->data : NULL,
+			if (add_elem(w, e->key, klen, NULL, map ? e->data : NULL,
 				     dlen, 0, e->comment, open) < 0)
 				return -ENOMEM;
-			n++;
 			if (open)
 				continue;
 			memcpy(next, e->key_end, klen);
 			for (int j = klen - 1; j >= 0 && ++next[j] == 0; j--)
 				;
-			if (add_elem(ns, next, klen, NULL, NULL, 0,
+			if (add_elem(w, next, klen, NULL, NULL, 0,
 				     NFT_SET_ELEM_INTERVAL_END, NULL, false) < 0)
 				return -ENOMEM;
-			n++;
 		}
-		return n;
+		return 0;
 	}
 	for (size_t i = 0; i < s->n_elems; i++) {
 		const struct ir_elem *e = &s->elems[i];
 		bool ranged = (s->flags & IR_SET_INTERVAL) && s->n_keys > 1;
 
-		if (add_elem(ns, e->key, klen, ranged ? e->key_end : NULL,
+		if (add_elem(w, e->key, klen, ranged ? e->key_end : NULL,
 			     map ? e->data : NULL, dlen, 0, e->comment, false) < 0)
 			return -ENOMEM;
-		n++;
 	}
-	return n;
+	return 0;
 }
 
 static struct nftnl_set *set_obj(struct ctx *c, const struct ir_set *s,
@@ -338,7 +445,6 @@ static struct nftnl_set *set_obj(struct ctx *c, const struct ir_set *s,
 {
 	struct nftnl_set *ns = nftnl_set_alloc();
 	uint32_t flags = 0;
-	int n;
 
 	if (!ns)
 		return NULL;
@@ -383,11 +489,8 @@ static struct nftnl_set *set_obj(struct ctx *c, const struct ir_set *s,
 	/* nft gives anonymous sets typeof userdata instead; listing is the same */
 	if (!(s->flags & IR_SET_ANON) && set_udata(ns, s) < 0)
 		goto err;
-	n = set_elems(ns, s);
-	if (n < 0)
-		goto err;
 	if (s->flags & IR_SET_ANON)
-		nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, n);
+		nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, count_elems(s));
 	return ns;
 err:
 	nftnl_set_free(ns);
@@ -397,10 +500,10 @@ err:
 static int set_msgs(struct ctx *c, const struct ir_set *s, uint32_t id,
 		    const struct ir_chain *ch, const struct ir_rule *rule)
 {
-	struct nftnl_set_elems_iter *it;
+	struct elem_writer w = { .c = c, .s = s, .ch = ch, .rule = rule };
 	struct nftnl_set *ns = set_obj(c, s, id);
 	struct nlmsghdr *nlh;
-	int ret = -ENOMEM, more;
+	int ret = -ENOMEM;
 
 	if (!ns)
 		return -ENOMEM;
@@ -412,22 +515,21 @@ static int set_msgs(struct ctx *c, const struct ir_set *s, uint32_t id,
 		ret = 0;
 		goto out;
 	}
-	it = nftnl_set_elems_iter_create(ns);
-	if (!it)
+	/* the element messages name the set as libnftnl's would: table, name, id */
+	w.def = nftnl_set_alloc();
+	w.e = nftnl_set_elem_alloc();
+	if (!w.def || !w.e)
 		goto out;
-	/* The iterator stops before the 64 KiB element nest overflows. */
-	do {
-		nlh = hdr(c, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
-		more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
-		if (more < 0 || note(c, NL_OBJ_ELEMS, ch, rule, s) < 0 ||
-		    done(c) < 0) {
-			nftnl_set_elems_iter_destroy(it);
-			goto out;
-		}
-	} while (more > 0);
-	nftnl_set_elems_iter_destroy(it);
-	ret = 0;
+	nftnl_set_set_str(w.def, NFTNL_SET_TABLE, c->table);
+	nftnl_set_set_str(w.def, NFTNL_SET_NAME,
+			  s->flags & IR_SET_ANON ? "__set%d" : s->name);
+	nftnl_set_set_u32(w.def, NFTNL_SET_ID, id);
+	ret = set_elems(&w) ?: elems_close(&w);
 out:
+	if (w.e)
+		nftnl_set_elem_free(w.e);
+	if (w.def)
+		nftnl_set_free(w.def);
 	nftnl_set_free(ns);
 	return ret;
 }
@@ -874,17 +976,12 @@ static int new_built(uint32_t seq0, struct nl_built **out)
 	if (!b)
 		return -ENOMEM;
 	/* nft's page size and overrun: the largest message is 64 KiB + a page */
-	b->batch = nftnl_batch_alloc(2u << 20, UINT16_MAX + getpagesize());
+	b->batch = nftnl_batch_alloc(2u << 20, MSG_MAX);
 	if (!b->batch) {
 		free(b);
 		return -ENOMEM;
 	}
-	/*
-	 * libmnl 1.0.4 leaves attribute padding unwritten: zero the first
-	 * page so no stale heap bytes go to the kernel (and valgrind is quiet).
-	 */
-	memset(nftnl_batch_buffer(b->batch), 0, (2u << 20) + UINT16_MAX + getpagesize());
-	b->seq0 = seq0;
+	b->seq0 = seq0;	/* pages are zeroed as they fill: tail() */
 	*out = b;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "strmap.h"
 
 void strmap_init(struct strmap *m)
@@ -53,6 +54,8 @@ static int grow(struct strmap *m)
 		free(vals);
 		return -ENOMEM;
 	}
+	mem_prefault(keys, cap * sizeof(*keys));
+	mem_prefault(vals, cap * sizeof(*vals));
 	for (size_t i = 0; i < m->cap; i++) {
 		size_t j;
 

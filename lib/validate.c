@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "addr.h"
 #include "ast.h"
 #include "diag.h"
+#include "mem.h"
 #include "misspell.h"
 #include "pinhole.h"
 #include "strmap.h"
@@ -31,6 +33,12 @@
 #define IFNAME_MAX	15	/* IFNAMSIZ - 1 */
 #define QUOTE_MAX	64	/* user text echoed in a message */
 
+/* A warning held back while streaming (see policy_stream_new()). */
+struct held_warning {
+	struct pinhole_loc loc;
+	char *msg;
+};
+
 struct vctx {
 	struct pinhole_policy *p;
 	struct pinhole_diag *d;
@@ -43,10 +51,64 @@ struct vctx {
 	bool *host_bad;		/* the host had errors: skip checks built on it */
 	char qbuf[6][4 * QUOTE_MAX + 16];
 	unsigned int qi;
+	/* streaming: sections validated while the YAML was still being read */
+	bool stream;
+	bool zones_done;	/* do_zones() ran before hosts or pinholes */
+	bool hosts_streamed;	/* host entries were taken one by one */
+	bool hosts_done;	/* every host was known before the pinholes */
+	bool pinholes_streamed;
+	bool pinholes_kept;	/* the pinholes stay in the tree */
+	bool *ok;		/* per pinhole: no errors */
+	size_t cap_hosts, cap_host_bad, cap_pinholes, cap_ok;
+	struct ahead { size_t mapped, cap; } hosts_ahead, pinholes_ahead;
+	struct held_warning *held;
+	size_t n_held, cap_held;
 };
 
 #define verr(c, loc, ...) \
 	((c)->failed = true, pinhole_error((c)->d, (loc), __VA_ARGS__))
+
+/*
+ * Warnings go straight to the queue, or while streaming are held back until
+ * the policy is known to have no error (policy_stream_finish()).
+ */
+static void vwarn(struct vctx *c, const struct pinhole_loc *loc,
+		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void vwarn(struct vctx *c, const struct pinhole_loc *loc,
+		  const char *fmt, ...)
+{
+	struct held_warning *hw;
+	va_list ap;
+	char *msg;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		c->oom = true;
+		return;
+	}
+	if (!c->stream) {
+		pinhole_warning(c->d, loc, "%s", msg);
+		free(msg);
+		return;
+	}
+	if (c->n_held == c->cap_held) {
+		size_t cap = c->cap_held ? c->cap_held * 2 : 16;
+
+		hw = realloc(c->held, cap * sizeof(*hw));
+		if (!hw) {
+			free(msg);
+			c->oom = true;
+			return;
+		}
+		c->held = hw;
+		c->cap_held = cap;
+	}
+	c->held[c->n_held++] = (struct held_warning){ *loc, msg };
+}
 
 static bool full(const struct vctx *c)
 {
@@ -532,7 +594,7 @@ static int host_ipv6(struct vctx *c, struct ph_host *h, const struct ynode *v)
 			return verr(c, &v->loc, "'%s' is %s", q(c, s), sp->what);
 	}
 	if (addr_in(a.addr, ula, 7))
-		pinhole_warning(c->d, &v->loc, "'%s' is a ULA address, not "
+		vwarn(c, &v->loc, "'%s' is a ULA address, not "
 				"reachable from the internet", q(c, s));
 	return 0;
 }
@@ -593,6 +655,61 @@ static int host_zone(struct vctx *c, struct ph_host *h, const struct ynode *v)
 	return 0;
 }
 
+/* One `NAME: {ipv6, ipv4, zone}` entry; p->hosts has room for it. */
+static void host_entry(struct vctx *c, const struct ynode *k,
+		       const struct ynode *hv)
+{
+	struct pinhole_policy *p = c->p;
+	struct field hf[] = { { .name = "ipv6" }, { .name = "ipv4" }, { .name = "zone" } };
+	size_t hi = p->n_hosts;
+	struct ph_host *h = &p->hosts[hi];
+	unsigned int unknown;
+	bool bad = false;
+	char where[64];
+	int r;
+
+	if (!(h->name = xstrdup(c, k->str)))
+		return;
+	p->n_hosts++;
+	h->loc = k->loc;
+	h->zone = -1;
+	if (!strcmp(k->str, "self"))
+		verr(c, &k->loc, "host name 'self' is reserved (it means "
+		     "this machine)");
+	else if (!is_ident(k->str, HOST_NAME_MAX_))
+		verr(c, &k->loc, "invalid host name '%s' (a letter, then "
+		     "letters, digits, '_' or '-'; at most %u characters)",
+		     q(c, k->str), HOST_NAME_MAX_);
+	r = strmap_add(&c->hosts, h->name, hi, NULL);
+	if (r < 0)
+		c->oom = true;
+	else if (r > 0 && c->stream)
+		c->failed = true;	/* a duplicate key: the tree would drop it */
+	if (hv->kind != YN_MAP) {
+		verr(c, &hv->loc, "host '%s' must be a mapping with ipv6: "
+		     "and/or ipv4: (found %s)", q(c, k->str), describe(c, hv));
+		c->host_bad[hi] = true;
+		return;
+	}
+	snprintf(where, sizeof(where), "host '%s'", q(c, k->str));
+	unknown = get_fields(c, hv, where, hf, ARRAY_SIZE(hf));
+	if (!hf[0].val && !hf[1].val) {
+		if (unknown)
+			bad = true;
+		else
+			verr(c, &k->loc, "host '%s' needs an ipv6: or "
+			     "ipv4: address", q(c, k->str));
+		bad = true;
+	}
+	if (hf[0].val && host_ipv6(c, h, hf[0].val))
+		bad = true;
+	if (hf[1].val && host_ipv4(c, h, hf[1].val))
+		bad = true;
+	if (hf[2].val && host_zone(c, h, hf[2].val))
+		bad = true;
+	c->host_bad[hi] = bad;
+}
+
 static int do_hosts(struct vctx *c, const struct field *f)
 {
 	const struct ynode *v = f->val;
@@ -607,53 +724,8 @@ static int do_hosts(struct vctx *c, const struct field *f)
 	c->host_bad = xcalloc(c, v->n / 2, sizeof(*c->host_bad));
 	if (!p->hosts || !c->host_bad)
 		return -ENOMEM;
-	for (size_t i = 0; i < v->n && !full(c); i += 2) {
-		const struct ynode *k = v->kids[i], *hv = v->kids[i + 1];
-		struct field hf[] = { { .name = "ipv6" }, { .name = "ipv4" }, { .name = "zone" } };
-		size_t hi = p->n_hosts;
-		struct ph_host *h = &p->hosts[hi];
-		unsigned int unknown;
-		bool bad = false;
-		char where[64];
-
-		if (!(h->name = xstrdup(c, k->str)))
-			break;
-		p->n_hosts++;
-		h->loc = k->loc;
-		h->zone = -1;
-		if (!strcmp(k->str, "self"))
-			verr(c, &k->loc, "host name 'self' is reserved (it means "
-			     "this machine)");
-		else if (!is_ident(k->str, HOST_NAME_MAX_))
-			verr(c, &k->loc, "invalid host name '%s' (a letter, then "
-			     "letters, digits, '_' or '-'; at most %u characters)",
-			     q(c, k->str), HOST_NAME_MAX_);
-		if (strmap_add(&c->hosts, h->name, hi, NULL) < 0)
-			c->oom = true;
-		if (hv->kind != YN_MAP) {
-			verr(c, &hv->loc, "host '%s' must be a mapping with ipv6: "
-			     "and/or ipv4: (found %s)", q(c, k->str), describe(c, hv));
-			c->host_bad[hi] = true;
-			continue;
-		}
-		snprintf(where, sizeof(where), "host '%s'", q(c, k->str));
-		unknown = get_fields(c, hv, where, hf, ARRAY_SIZE(hf));
-		if (!hf[0].val && !hf[1].val) {
-			if (unknown)
-				bad = true;
-			else
-				verr(c, &k->loc, "host '%s' needs an ipv6: or "
-				     "ipv4: address", q(c, k->str));
-			bad = true;
-		}
-		if (hf[0].val && host_ipv6(c, h, hf[0].val))
-			bad = true;
-		if (hf[1].val && host_ipv4(c, h, hf[1].val))
-			bad = true;
-		if (hf[2].val && host_zone(c, h, hf[2].val))
-			bad = true;
-		c->host_bad[hi] = bad;
-	}
+	for (size_t i = 0; i < v->n && !full(c) && !c->oom; i += 2)
+		host_entry(c, v->kids[i], v->kids[i + 1]);
 	return 0;
 }
 
@@ -994,7 +1066,7 @@ static void warn_pinhole(struct vctx *c, const struct ph_pinhole *ph)
 		char buf[64];
 
 		addr6_format(h->ipv6.addr, buf);
-		pinhole_warning(c->d, &ph->host_loc, "pinhole '%s' opens a whole "
+		vwarn(c, &ph->host_loc, "pinhole '%s' opens a whole "
 				"subnet (%s/%u)", q(c, ph->name), buf, h->ipv6.plen);
 	}
 	if (ph->n_from || !(ph->protos & PH_PROTO_TCP))
@@ -1014,13 +1086,13 @@ static void warn_pinhole(struct vctx *c, const struct ph_pinhole *ph)
 		if (first == ARRAY_SIZE(risky))
 			continue;
 		if (more)
-			pinhole_warning(c->d, &r->loc, "pinhole '%s' opens %u/tcp "
+			vwarn(c, &r->loc, "pinhole '%s' opens %u/tcp "
 					"(%s) and %u more risky port%s to everyone; "
 					"restrict it with from:", q(c, ph->name),
 					risky[first].port, risky[first].what, more,
 					more == 1 ? "" : "s");
 		else
-			pinhole_warning(c->d, &r->loc, "pinhole '%s' opens %u/tcp "
+			vwarn(c, &r->loc, "pinhole '%s' opens %u/tcp "
 					"(%s) to everyone; restrict it with from:",
 					q(c, ph->name), risky[first].port,
 					risky[first].what);
@@ -1179,20 +1251,23 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 /*
  * The same port opened twice for one host (to the same sources): one entry
  * per (pinhole, port item, proto, family), sorted so that overlaps are
- * neighbours — O(n log n) over 100,000 pinholes. In router mode every IPv4
- * opening (a forward, or a port of the router itself) takes a port of the
- * router's one IPv4 address: those are compared across hosts, by their
- * external port.
+ * neighbours. In router mode every IPv4 opening (a forward, or a port of
+ * the router itself) takes a port of the router's one IPv4 address: those
+ * are compared across hosts, by their external port.
+ *
+ * The order is (host, key, from, lo, pinhole, item), a total order. A
+ * counting sort by host does most of it in linear time; the buckets, small
+ * but for a host with many pinholes, are sorted on their own. Over 100,000
+ * pinholes this is ~1% of what one qsort() of the whole array cost.
  */
 #define OPEN_ROUTER_V4 (-2)
 struct opening {
-	int host;		/* OPEN_ROUTER_V4: the router's IPv4 ports */
-	const struct pinhole_loc *loc;
-	unsigned int key;	/* proto and family bits */
 	uint64_t from;		/* hash of the from list; 0 = any */
-	uint16_t lo, hi;
+	int32_t host;		/* OPEN_ROUTER_V4: the router's IPv4 ports */
 	uint32_t pinhole, item;
-	size_t slot;		/* first index in the warned[] bitmap */
+	uint32_t slot;		/* index in the warned[] bitmap */
+	uint16_t lo, hi;
+	uint8_t key;		/* proto and family bits */
 };
 
 static int cmp_opening(const void *a, const void *b)
@@ -1210,6 +1285,44 @@ static int cmp_opening(const void *a, const void *b)
 	if (x->pinhole != y->pinhole)
 		return x->pinhole < y->pinhole ? -1 : 1;
 	return x->item < y->item ? -1 : x->item > y->item;
+}
+
+/* Sort @o (n entries) by cmp_opening() into @tmp (n entries). */
+static void sort_openings(const struct opening *o, struct opening *tmp, size_t n,
+			  size_t *count, size_t n_buckets)
+{
+	/* host + 2: OPEN_ROUTER_V4, self, then the hosts */
+	for (size_t i = 0; i < n; i++)
+		count[o[i].host + 2]++;
+	for (size_t b = 0, at = 0; b < n_buckets; b++) {
+		size_t c = count[b];
+
+		count[b] = at;
+		at += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[count[o[i].host + 2]++] = o[i];
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && tmp[j].host == tmp[i].host)
+			j++;
+		if (j - i > 16) {
+			qsort(tmp + i, j - i, sizeof(*tmp), cmp_opening);
+		} else {
+			for (size_t k = i + 1; k < j; k++) {
+				struct opening x = tmp[k];
+				size_t m = k;
+
+				while (m > i && cmp_opening(&tmp[m - 1], &x) > 0) {
+					tmp[m] = tmp[m - 1];
+					m--;
+				}
+				tmp[m] = x;
+			}
+		}
+		i = j;
+	}
 }
 
 static uint64_t from_hash(const struct ph_pinhole *ph)
@@ -1231,6 +1344,17 @@ static uint64_t from_hash(const struct ph_pinhole *ph)
 		}
 	}
 	return h | 1;
+}
+
+/* The port item an opening was made from: IPv4 forwards by external port. */
+static const struct pinhole_loc *opening_loc(const struct vctx *c,
+					     const struct opening *o)
+{
+	const struct ph_pinhole *ph = &c->p->pinholes[o->pinhole];
+
+	if ((o->key & (1u << 3)) && c->p->router && ph->n_ext)
+		return &ph->ext_ports[o->item].loc;
+	return &ph->ports[o->item].loc;
 }
 
 static void warn_overlap(struct vctx *c, const struct opening *a,
@@ -1260,10 +1384,10 @@ static void warn_overlap(struct vctx *c, const struct opening *a,
 	ph = &p->pinholes[later->pinhole];
 	eph = &p->pinholes[earlier->pinhole];
 	if (later->host == OPEN_ROUTER_V4 && ph != eph) {
-		pinhole_warning(c->d, later->loc, "IPv4 %s/%s of the router %s "
-				"already taken by pinhole '%s'", ports,
-				proto == PH_PROTO_TCP ? "tcp" : "udp",
-				lo == hi ? "is" : "are", q(c, eph->name));
+		vwarn(c, opening_loc(c, later), "IPv4 %s/%s of the router %s "
+		      "already taken by pinhole '%s'", ports,
+		      proto == PH_PROTO_TCP ? "tcp" : "udp",
+		      lo == hi ? "is" : "are", q(c, eph->name));
 		return;
 	}
 	if (later->host >= 0)
@@ -1271,32 +1395,38 @@ static void warn_overlap(struct vctx *c, const struct opening *a,
 	else
 		snprintf(what, sizeof(what), "this machine");
 	if (ph == eph)
-		pinhole_warning(c->d, later->loc, "%s/%s %s opened twice by "
-				"pinhole '%s'", ports,
-				proto == PH_PROTO_TCP ? "tcp" : "udp",
-				lo == hi ? "is" : "are", q(c, ph->name));
+		vwarn(c, opening_loc(c, later), "%s/%s %s opened twice by "
+		      "pinhole '%s'", ports,
+		      proto == PH_PROTO_TCP ? "tcp" : "udp",
+		      lo == hi ? "is" : "are", q(c, ph->name));
 	else
-		pinhole_warning(c->d, later->loc, "%s/%s of %s "
-				"%s already opened by pinhole '%s'", ports,
-				proto == PH_PROTO_TCP ? "tcp" : "udp", what,
-				lo == hi ? "is" : "are", q(c, eph->name));
+		vwarn(c, opening_loc(c, later), "%s/%s of %s "
+		      "%s already opened by pinhole '%s'", ports,
+		      proto == PH_PROTO_TCP ? "tcp" : "udp", what,
+		      lo == hi ? "is" : "are", q(c, eph->name));
 }
 
 static void warn_repeats(struct vctx *c, const bool *ok)
 {
 	const struct pinhole_policy *p = c->p;
-	struct opening *o;
+	struct opening *o, *tmp, *sorted;
 	uint8_t *warned;
-	size_t n = 0, slots = 0;
+	size_t *count;
+	size_t n = 0, slots = 0, n_buckets = p->n_hosts + 2;
 
 	for (size_t i = 0; i < p->n_pinholes; i++)
 		if (ok[i])
 			slots += p->pinholes[i].n_ports;
 	/* at most 2 protos x 2 families per port item */
-	o = xcalloc(c, slots * 4, sizeof(*o));
+	o = malloc((slots ? slots : 1) * 4 * sizeof(*o));
 	warned = xcalloc(c, slots, 1);
-	if (!o || !warned)
+	count = xcalloc(c, n_buckets, sizeof(*count));
+	tmp = NULL;
+	if (!o || !warned || !count) {
+		c->oom = true;
 		goto out;
+	}
+	mem_prefault(o, slots * sizeof(*o));	/* ~1.3 entries a port item */
 	slots = 0;
 	for (size_t i = 0; i < p->n_pinholes; i++) {
 		const struct ph_pinhole *ph = &p->pinholes[i];
@@ -1326,18 +1456,25 @@ static void warn_repeats(struct vctx *c, const bool *ok)
 						r = &ph->ext_ports[j];
 					o[n++] = (struct opening){
 						.host = v4 ? OPEN_ROUTER_V4 : ph->host,
-						.key = pr | fb, .loc = &r->loc,
+						.key = (uint8_t)(pr | fb),
 						.from = from, .lo = r->lo, .hi = r->hi,
 						.pinhole = (uint32_t)i,
-						.item = (uint32_t)j, .slot = slots,
+						.item = (uint32_t)j, .slot = (uint32_t)slots,
 					};
 				}
 			}
 		}
 	}
-	qsort(o, n, sizeof(*o), cmp_opening);
+	tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	if (!tmp) {
+		c->oom = true;
+		goto out;
+	}
+	mem_prefault(tmp, n * sizeof(*tmp));
+	sort_openings(o, tmp, n, count, n_buckets);
+	sorted = tmp;
 	for (size_t i = 1, cover = 0; i < n; i++) {
-		const struct opening *cv = &o[cover], *cur = &o[i];
+		const struct opening *cv = &sorted[cover], *cur = &sorted[i];
 
 		if (cur->host != cv->host || cur->key != cv->key ||
 		    cur->from != cv->from) {
@@ -1351,7 +1488,9 @@ static void warn_repeats(struct vctx *c, const bool *ok)
 	}
 out:
 	free(o);
+	free(tmp);
 	free(warned);
+	free(count);
 }
 
 static int do_pinholes(struct vctx *c, const struct field *f)
@@ -1383,17 +1522,73 @@ static int do_pinholes(struct vctx *c, const struct field *f)
 
 /* ------------------------------------------------------------ entry */
 
+enum { F_VERSION, F_TABLE, F_ZONES, F_DEFAULTS, F_HOSTS, F_PINHOLES, F_IPV4,
+       F_MAX };
+
+static void root_fields(struct field f[F_MAX])
+{
+	static const char *const names[F_MAX] = {
+		[F_VERSION] = "version", [F_TABLE] = "table", [F_ZONES] = "zones",
+		[F_DEFAULTS] = "defaults", [F_HOSTS] = "hosts",
+		[F_PINHOLES] = "pinholes", [F_IPV4] = "ipv4",
+	};
+
+	for (unsigned int i = 0; i < F_MAX; i++)
+		f[i] = (struct field){ .name = names[i] };
+}
+
+/*
+ * Every check, in a fixed order (so that the first errors kept are always
+ * the same ones); sections a stream already validated are skipped.
+ */
+static void validate_root(struct vctx *c, const struct ynode *root)
+{
+	struct field f[F_MAX];
+
+	root_fields(f);
+	if (root->kind != YN_MAP) {
+		verr(c, &root->loc, "a policy is a mapping of keys such as "
+		     "'version: 1' (found %s)", describe(c, root));
+		return;
+	}
+	get_fields(c, root, NULL, f, ARRAY_SIZE(f));
+	/* a section the stream needed came after the one it was needed for */
+	if ((c->hosts_streamed || c->pinholes_streamed) && f[F_ZONES].val &&
+	    !c->zones_done)
+		c->failed = true;
+	if (c->pinholes_streamed && f[F_HOSTS].val && !c->hosts_done)
+		c->failed = true;
+	do_version(c, root, &f[F_VERSION]);
+	do_table(c, &f[F_TABLE]);
+	if (!c->zones_done)
+		do_zones(c, &f[F_ZONES]);
+	do_defaults(c, &f[F_DEFAULTS]);
+	if (!full(c) && !c->hosts_streamed && !c->hosts_done)
+		do_hosts(c, &f[F_HOSTS]);
+	if (!full(c) && !c->pinholes_streamed)
+		do_pinholes(c, &f[F_PINHOLES]);
+	else if (!full(c))
+		warn_repeats(c, c->ok);
+	if (!full(c))
+		do_ipv4(c, &f[F_IPV4]);
+}
+
+static void vctx_free(struct vctx *c)
+{
+	strmap_free(&c->zones);
+	strmap_free(&c->hosts);
+	strmap_free(&c->ifnames);
+	strmap_free(&c->names);
+	free(c->host_bad);
+	free(c->ok);
+	for (size_t i = 0; i < c->n_held; i++)
+		free(c->held[i].msg);
+	free(c->held);
+}
+
 int policy_validate(const struct ynode *root, struct pinhole_policy *p,
 		    struct pinhole_diag *d)
 {
-	enum { F_VERSION, F_TABLE, F_ZONES, F_DEFAULTS, F_HOSTS, F_PINHOLES,
-	       F_IPV4 };
-	struct field f[] = {
-		[F_VERSION] = { .name = "version" }, [F_TABLE] = { .name = "table" },
-		[F_ZONES] = { .name = "zones" }, [F_DEFAULTS] = { .name = "defaults" },
-		[F_HOSTS] = { .name = "hosts" }, [F_PINHOLES] = { .name = "pinholes" },
-		[F_IPV4] = { .name = "ipv4" },
-	};
 	struct vctx c = { .p = p, .d = d };
 	int ret;
 
@@ -1401,30 +1596,209 @@ int policy_validate(const struct ynode *root, struct pinhole_policy *p,
 	strmap_init(&c.hosts);
 	strmap_init(&c.ifnames);
 	strmap_init(&c.names);
-	if (root->kind != YN_MAP) {
-		verr(&c, &root->loc, "a policy is a mapping of keys such as "
-		     "'version: 1' (found %s)", describe(&c, root));
-		goto out;
-	}
-	get_fields(&c, root, NULL, f, ARRAY_SIZE(f));
-	do_version(&c, root, &f[F_VERSION]);
-	do_table(&c, &f[F_TABLE]);
-	do_zones(&c, &f[F_ZONES]);
-	do_defaults(&c, &f[F_DEFAULTS]);
-	if (!full(&c))
-		do_hosts(&c, &f[F_HOSTS]);
-	if (!full(&c))
-		do_pinholes(&c, &f[F_PINHOLES]);
-	if (!full(&c))
-		do_ipv4(&c, &f[F_IPV4]);
-out:
+	validate_root(&c, root);
 	if (pinhole_diag_full(d))
 		c.failed = true;
 	ret = c.oom ? -ENOMEM : c.failed ? -1 : 0;
-	strmap_free(&c.zones);
-	strmap_free(&c.hosts);
-	strmap_free(&c.ifnames);
-	strmap_free(&c.names);
-	free(c.host_bad);
+	vctx_free(&c);
 	return ret;
+}
+
+/* ------------------------------------------------------------ streaming */
+
+struct policy_stream {
+	struct vctx c;
+};
+
+struct policy_stream *policy_stream_new(struct pinhole_policy *p,
+					struct pinhole_diag *scratch)
+{
+	struct policy_stream *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->c.p = p;
+	s->c.d = scratch;
+	s->c.stream = true;
+	strmap_init(&s->c.zones);
+	strmap_init(&s->c.hosts);
+	strmap_init(&s->c.ifnames);
+	strmap_init(&s->c.names);
+	return s;
+}
+
+void policy_stream_free(struct policy_stream *s)
+{
+	if (!s)
+		return;
+	vctx_free(&s->c);
+	free(s);
+}
+
+/* The value of the root key @name among the completed pairs, or NULL. */
+static const struct ynode *root_value(struct ynode *const *root, size_t n,
+				      const char *name, const struct ynode **key)
+{
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		if (root[i]->kind == YN_SCALAR && !strcmp(root[i]->str, name)) {
+			*key = root[i];
+			return root[i + 1];
+		}
+	}
+	return NULL;
+}
+
+/* Zones, once, before the first section that depends on them. */
+static void stream_zones(struct vctx *c, struct ynode *const *root, size_t n)
+{
+	struct field f = { .name = "zones" };
+
+	if (c->zones_done)
+		return;
+	f.val = root_value(root, n, "zones", &f.key);
+	if (!f.val)
+		return;
+	do_zones(c, &f);
+	c->zones_done = true;
+}
+
+/* Room for entry @n. */
+static bool grow_array(struct vctx *c, void **a, size_t *cap, size_t n,
+		       size_t size)
+{
+	size_t nc;
+	void *p;
+
+	if (n < *cap)
+		return true;
+	nc = *cap ? *cap * 2 : 64;
+	p = realloc(*a, nc * size);
+	if (!p) {
+		c->oom = true;
+		return false;
+	}
+	*a = p;
+	*cap = nc;
+	return true;
+}
+
+/*
+ * The arrays a stream fills grow by doubling; map their pages a window
+ * ahead of the next entry (mem_prefault()) rather than one fault at a time.
+ */
+#define FILL_AHEAD (256u << 10)
+
+static void fill_ahead(void *base, size_t used, size_t cap, struct ahead *a)
+{
+	size_t end;
+
+	if (a->cap != cap) {
+		a->cap = cap;		/* grown, maybe moved: from here on */
+		a->mapped = 0;
+	}
+	if (used < a->mapped)
+		return;
+	end = used + FILL_AHEAD < cap ? used + FILL_AHEAD : cap;
+	mem_prefault((char *)base + used, end - used);
+	a->mapped = end;
+}
+
+static int stream_host(struct vctx *c, struct ynode *const *root, size_t n,
+		       const struct ynode *key, const struct ynode *val)
+{
+	struct pinhole_policy *p = c->p;
+
+	/* what the tree would refuse (check_keys in yaml.c): no streaming */
+	if (!key || key->kind != YN_SCALAR ||
+	    (key->plain && !strcmp(key->str, "<<")) || c->pinholes_streamed)
+		return -1;
+	if (!c->hosts_streamed) {
+		stream_zones(c, root, n);
+		c->hosts_streamed = true;
+	}
+	if (!grow_array(c, (void **)&p->hosts, &c->cap_hosts, p->n_hosts,
+			sizeof(*p->hosts)) ||
+	    !grow_array(c, (void **)&c->host_bad, &c->cap_host_bad, p->n_hosts,
+			sizeof(*c->host_bad)))
+		return -1;
+	fill_ahead(p->hosts, p->n_hosts * sizeof(*p->hosts),
+		   c->cap_hosts * sizeof(*p->hosts), &c->hosts_ahead);
+	/* zeroed one at a time: the capacity beyond stays untouched */
+	memset(&p->hosts[p->n_hosts], 0, sizeof(*p->hosts));
+	c->host_bad[p->n_hosts] = false;
+	host_entry(c, key, val);
+	return c->failed || c->oom ? -1 : 1;
+}
+
+static int stream_pinhole(struct vctx *c, struct ynode *const *root, size_t n,
+			  const struct ynode *item)
+{
+	struct pinhole_policy *p = c->p;
+	size_t i = p->n_pinholes;
+
+	if (c->pinholes_kept)
+		return 0;
+	if (!c->pinholes_streamed) {
+		const struct ynode *hk, *hv = root_value(root, n, "hosts", &hk);
+
+		/* pinholes need every host: stream only when the hosts came first */
+		if (!hv && !c->hosts_streamed) {
+			c->pinholes_kept = true;
+			return 0;
+		}
+		stream_zones(c, root, n);
+		if (!c->hosts_streamed) {
+			struct field f = { .name = "hosts", .key = hk, .val = hv };
+
+			do_hosts(c, &f);
+		}
+		c->hosts_done = true;
+		c->pinholes_streamed = true;
+		if (c->failed || c->oom)
+			return -1;
+	}
+	if (!grow_array(c, (void **)&p->pinholes, &c->cap_pinholes, i,
+			sizeof(*p->pinholes)) ||
+	    !grow_array(c, (void **)&c->ok, &c->cap_ok, i, sizeof(*c->ok)))
+		return -1;
+	fill_ahead(p->pinholes, i * sizeof(*p->pinholes),
+		   c->cap_pinholes * sizeof(*p->pinholes), &c->pinholes_ahead);
+	memset(&p->pinholes[i], 0, sizeof(*p->pinholes));
+	p->n_pinholes++;
+	c->ok[i] = parse_pinhole(c, i, item) == 0;
+	return c->failed || c->oom ? -1 : 1;
+}
+
+int policy_stream_child(void *ctx, struct ynode *const *root, size_t n_root,
+			const struct ynode *parent, const struct ynode *key,
+			const struct ynode *node)
+{
+	struct vctx *c = &((struct policy_stream *)ctx)->c;
+	const struct ynode *rk = root[n_root - 1];
+
+	if (c->failed || c->oom)
+		return -1;
+	if (rk->kind != YN_SCALAR)
+		return 0;
+	if (parent->kind == YN_MAP && !strcmp(rk->str, "hosts"))
+		return stream_host(c, root, n_root - 1, key, node);
+	if (parent->kind == YN_SEQ && !strcmp(rk->str, "pinholes"))
+		return stream_pinhole(c, root, n_root - 1, node);
+	return 0;
+}
+
+int policy_stream_finish(struct policy_stream *s, const struct ynode *root,
+			 struct pinhole_diag *d)
+{
+	struct vctx *c = &s->c;
+
+	if (!c->failed && !c->oom)
+		validate_root(c, root);
+	if (c->oom)
+		return -ENOMEM;
+	if (c->failed || pinhole_diag_errors(c->d))
+		return 1;
+	for (size_t i = 0; i < c->n_held; i++)
+		pinhole_warning(d, &c->held[i].loc, "%s", c->held[i].msg);
+	return 0;
 }

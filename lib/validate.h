@@ -3,6 +3,8 @@
 #ifndef PINHOLE_VALIDATE_H
 #define PINHOLE_VALIDATE_H
 
+#include <stddef.h>
+
 struct pinhole_diag;
 struct pinhole_policy;
 struct ynode;
@@ -20,6 +22,28 @@ struct ynode;
  */
 int policy_validate(const struct ynode *root, struct pinhole_policy *p,
 		    struct pinhole_diag *d);
+
+/*
+ * Streaming validation (ydoc_stream): hosts and pinholes are validated while
+ * the YAML is read, so that their nodes need not all be held at once.
+ * Diagnostics go to @scratch, warnings are held back; any error at all
+ * (and any section order the stream cannot follow, such as zones after
+ * hosts) makes policy_stream_finish() return 1: the caller then clears @p
+ * and validates the whole tree with policy_validate(), which reports the
+ * errors exactly as it always does. On success (0) the held warnings go to
+ * @d in the order policy_validate() would have queued them.
+ */
+struct policy_stream;
+
+struct policy_stream *policy_stream_new(struct pinhole_policy *p,
+					struct pinhole_diag *scratch);
+/* The ydoc_stream child callback; @ctx is the policy_stream. */
+int policy_stream_child(void *ctx, struct ynode *const *root, size_t n_root,
+			const struct ynode *parent, const struct ynode *key,
+			const struct ynode *node);
+int policy_stream_finish(struct policy_stream *s, const struct ynode *root,
+			 struct pinhole_diag *d);
+void policy_stream_free(struct policy_stream *s);
 
 /* Free what policy_validate() put in @p, not @p itself. */
 void policy_clear(struct pinhole_policy *p);

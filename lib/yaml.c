@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PINHOLE_LIBYAML	/* lib/yaml.h passes this on to libyaml's <yaml.h> */
 #include <yaml.h>
@@ -39,6 +40,12 @@ struct frame {
 	size_t first;		/* its first child in the pending stack */
 };
 
+/* A position in the arena, to give back what a consumed subtree used. */
+struct arena_mark {
+	struct arena_block *block;
+	size_t used;
+};
+
 struct builder {
 	const char *file;
 	const char *buf;
@@ -52,6 +59,10 @@ struct builder {
 	size_t nodes;
 	bool failed;		/* an error was queued: no tree */
 	bool oom;
+	const struct ydoc_stream *st;
+	struct arena_mark mark;	/* where the current streamed child began */
+	int fd;			/* input: buf, or this file when buf is NULL */
+	size_t read_total;
 };
 
 /* @align: a power of two up to sizeof(max_align_t) */
@@ -82,6 +93,25 @@ static void *arena_alloc(struct ydoc *doc, size_t size, size_t align)
 	p = (char *)b->data + b->used;
 	b->used += size;
 	return p;
+}
+
+static void arena_mark(const struct ydoc *doc, struct arena_mark *m)
+{
+	m->block = doc->blocks;
+	m->used = doc->blocks ? doc->blocks->used : 0;
+}
+
+/* Free what was allocated after @m (a one-off big block may stay). */
+static void arena_release(struct ydoc *doc, const struct arena_mark *m)
+{
+	while (doc->blocks && doc->blocks != m->block) {
+		struct arena_block *next = doc->blocks->next;
+
+		free(doc->blocks);
+		doc->blocks = next;
+	}
+	if (doc->blocks)
+		doc->blocks->used = m->used;
 }
 
 void ydoc_free(struct ydoc *doc)
@@ -130,6 +160,8 @@ static struct pinhole_loc offset_loc(const struct builder *b, size_t off)
 {
 	struct pinhole_loc loc = { .file = b->file, .line = 1, .col = 1 };
 
+	if (!b->buf)
+		return loc;	/* streamed from a file: the caller retries */
 	if (off > b->len)
 		off = b->len;
 	for (size_t i = 0; i < off; i++) {
@@ -179,7 +211,7 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 		return;
 	default:
 		loc = mark_loc(b, p->problem_mark);
-		if (p->problem_mark.index < b->len &&
+		if (b->buf && p->problem_mark.index < b->len &&
 		    b->buf[p->problem_mark.index] == '\t')
 			fail(b, &loc, "%s (YAML does not allow tabs for indentation)",
 			     problem);
@@ -187,6 +219,16 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 			fail(b, &loc, "%s", problem);
 		return;
 	}
+}
+
+/*
+ * The open collection is the value of a root mapping key: its children are
+ * what a stream consumer may take (hosts, pinholes).
+ */
+static bool streamed_frame(const struct builder *b)
+{
+	return b->st && b->depth == 2 && b->stack[0].node->kind == YN_MAP &&
+	       (b->stack[1].first - b->stack[0].first) % 2 == 1;
 }
 
 static struct ynode *new_node(struct builder *b, enum ynode_kind kind,
@@ -197,6 +239,10 @@ static struct ynode *new_node(struct builder *b, enum ynode_kind kind,
 	const struct frame *top = b->depth ? &b->stack[b->depth - 1] : NULL;
 	bool is_key = top && top->node->kind == YN_MAP &&
 		      (b->n_pending - top->first) % 2 == 0;
+
+	/* a new item, or a new key: what a consumer may give back begins here */
+	if (streamed_frame(b) && (top->node->kind == YN_SEQ || is_key))
+		arena_mark(b->doc, &b->mark);
 
 	/* a key and its value count as one node */
 	if (!is_key && ++b->nodes > YDOC_MAX_NODES) {
@@ -234,9 +280,41 @@ static int push_pending(struct builder *b, struct ynode *n)
 	return 0;
 }
 
+/* Offer a finished child of a root value to the stream consumer. */
+static int offer(struct builder *b, struct ynode *n)
+{
+	const struct frame *f = &b->stack[1];
+	const struct ynode *key = NULL;
+	int r;
+
+	if (f->node->kind == YN_MAP) {
+		if ((b->n_pending - f->first) % 2 == 0)
+			return 0;	/* a key: wait for its value */
+		key = b->pending[b->n_pending - 1];
+	}
+	r = b->st->child(b->st->ctx, b->pending + b->stack[0].first,
+			 f->first - b->stack[0].first, f->node, key, n);
+	if (r < 0) {
+		b->failed = true;
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	if (key)
+		b->n_pending--;
+	arena_release(b->doc, &b->mark);
+	return 1;
+}
+
 /* Attach a finished node to the open collection, or make it the root. */
 static int attach(struct builder *b, struct ynode *n)
 {
+	if (streamed_frame(b)) {
+		int r = offer(b, n);
+
+		if (r)
+			return r < 0 ? -1 : 0;
+	}
 	if (b->depth)
 		return push_pending(b, n);
 	b->doc->root = n;
@@ -456,58 +534,95 @@ static bool handle(struct builder *b, const yaml_event_t *e, unsigned int *docs)
 	}
 }
 
-int ydoc_parse(const char *file, const char *buf, size_t len,
-	       struct pinhole_diag *d, struct ydoc **out)
+/* libyaml read handler: @fd in chunks, at most YDOC_MAX_BYTES in all */
+static int read_fd(void *data, unsigned char *buf, size_t size, size_t *got)
 {
-	struct builder b = {
-		.file = file, .buf = buf, .len = len, .d = d,
-	};
-	struct pinhole_loc whole = { .file = file };
+	struct builder *b = data;
+	ssize_t r;
+
+	do
+		r = read(b->fd, buf, size);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return 0;
+	b->read_total += (size_t)r;
+	*got = (size_t)r;
+	return b->read_total <= YDOC_MAX_BYTES;
+}
+
+static int parse(struct builder *b, struct ydoc **out)
+{
+	struct pinhole_loc whole = { .file = b->file };
 	yaml_parser_t parser;
 	unsigned int docs = 0;
 	int ret = -1;
 
 	*out = NULL;
-	if (len > YDOC_MAX_BYTES)
-		return pinhole_error(d, &whole, "policy is too large (%zu bytes; "
-				     "the limit is 16 MiB)", len);
-	b.doc = calloc(1, sizeof(*b.doc));
-	if (!b.doc)
+	if (b->buf && b->len > YDOC_MAX_BYTES)
+		return pinhole_error(b->d, &whole, "policy is too large (%zu bytes; "
+				     "the limit is 16 MiB)", b->len);
+	b->doc = calloc(1, sizeof(*b->doc));
+	if (!b->doc)
 		return -ENOMEM;
 	if (!yaml_parser_initialize(&parser)) {
-		free(b.doc);
+		free(b->doc);
 		return -ENOMEM;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (b->buf)
+		yaml_parser_set_input_string(&parser, (const unsigned char *)b->buf,
+					     b->len);
+	else
+		yaml_parser_set_input(&parser, read_fd, b);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	for (;;) {
 		yaml_event_t e;
 		bool more;
 
-		if (pinhole_diag_full(d)) {
-			b.failed = true;
+		if (pinhole_diag_full(b->d)) {
+			b->failed = true;
 			break;
 		}
 		if (!yaml_parser_parse(&parser, &e)) {
-			parser_error(&b, &parser);
+			parser_error(b, &parser);
 			break;
 		}
-		more = handle(&b, &e, &docs);
+		more = handle(b, &e, &docs);
 		yaml_event_delete(&e);
-		if (!more || b.oom)
+		if (!more || b->oom)
 			break;
 	}
 	yaml_parser_delete(&parser);
-	free(b.pending);
+	free(b->pending);
 
-	if (b.oom) {
+	if (b->oom) {
 		ret = -ENOMEM;
-	} else if (!b.failed && (!b.doc->root || ynode_is_null(b.doc->root))) {
-		ret = pinhole_error(d, &whole, "policy is empty");
-	} else if (!b.failed && b.doc->root) {
-		*out = b.doc;
+	} else if (!b->failed && (!b->doc->root || ynode_is_null(b->doc->root))) {
+		ret = pinhole_error(b->d, &whole, "policy is empty");
+	} else if (!b->failed && b->doc->root) {
+		*out = b->doc;
 		return 0;
 	}
-	ydoc_free(b.doc);
+	ydoc_free(b->doc);
 	return ret;
+}
+
+int ydoc_parse(const char *file, const char *buf, size_t len,
+	       struct pinhole_diag *d, struct ydoc **out)
+{
+	struct builder b = {
+		.file = file, .buf = buf, .len = len, .d = d, .fd = -1,
+	};
+
+	return parse(&b, out);
+}
+
+int ydoc_parse_stream(const char *file, const char *buf, size_t len, int fd,
+		      struct pinhole_diag *d, const struct ydoc_stream *st,
+		      struct ydoc **out)
+{
+	struct builder b = {
+		.file = file, .buf = buf, .len = len, .d = d, .fd = fd, .st = st,
+	};
+
+	return parse(&b, out);
 }

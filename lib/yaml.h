@@ -77,6 +77,41 @@ struct ydoc;
  */
 int ydoc_parse(const char *file, const char *buf, size_t len,
 	       struct pinhole_diag *d, struct ydoc **out);
+/**
+ * struct ydoc_stream - consume parts of the tree while it is being built
+ * @child: called when a child of a collection that is the value of a root
+ *	mapping key completes: a sequence item (@key NULL), or the value of a
+ *	key/value pair (@key its key). @root holds the root mapping's keys and
+ *	values so far, @n_root of them: the last one is the key whose value
+ *	@parent is. Returns 1 when it consumed @node (the builder drops it and
+ *	reuses its memory: a caller that streams a large policy keeps only what
+ *	it needs), 0 to keep it in the tree, or -1 to stop parsing.
+ * @ctx: passed to @child
+ *
+ * This is how a policy of 100,000 pinholes loads in a few MiB: only the
+ * spine of the document stays in the tree.
+ */
+struct ydoc_stream {
+	int (*child)(void *ctx, struct ynode *const *root, size_t n_root,
+		     const struct ynode *parent, const struct ynode *key,
+		     const struct ynode *node);
+	void *ctx;
+};
+
+/**
+ * ydoc_parse_stream - ydoc_parse() that feeds @st, from @buf or from @fd
+ * @buf: the text, or NULL to read @fd to its end in small chunks (more than
+ *	YDOC_MAX_BYTES is an input error)
+ *
+ * Diagnostics that locate by byte offset need the whole text; with @fd they
+ * only say that something went wrong, which suits a caller that retries
+ * with ydoc_parse() whenever this fails. Returns 0, -1 (an error in @d, or
+ * @st stopped the parse) or -ENOMEM.
+ */
+int ydoc_parse_stream(const char *file, const char *buf, size_t len, int fd,
+		      struct pinhole_diag *d, const struct ydoc_stream *st,
+		      struct ydoc **out);
+
 /* The document's root: never NULL after a successful ydoc_parse(). */
 const struct ynode *ydoc_root(const struct ydoc *doc);
 void ydoc_free(struct ydoc *doc);
