@@ -25,7 +25,7 @@ out() { n=$((n + 1)); echo "$1 $n - $2"; [ "$1" = ok ] || fail=1; }
 run_case() {
 	dir=$1 f=$2 exp=$3
 	name=$(basename "$f")
-	( cd "$dir" && "$PINHOLE" compile "$name" ) >"$tmp/out" 2>"$tmp/err"
+	( cd "$dir" && $PINHOLE_WRAPPER "$PINHOLE" compile "$name" ) >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ -n "$UPDATE" ]; then
 		if [ $rc -eq 0 ]; then cp "$tmp/out" "$exp.nft"; rm -f "$exp.err"

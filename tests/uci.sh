@@ -21,9 +21,9 @@ out() { n=$((n + 1)); echo "$1 $n - $2"; [ "$1" = ok ] || fail=1; }
 run() {
 	form=$1 dir=$2 name=$3
 	if [ "$form" = batch ]; then
-		( cd "$dir" && "$PINHOLE" uci "$name" --batch )
+		( cd "$dir" && $PINHOLE_WRAPPER "$PINHOLE" uci "$name" --batch )
 	else
-		( cd "$dir" && "$PINHOLE" uci "$name" )
+		( cd "$dir" && $PINHOLE_WRAPPER "$PINHOLE" uci "$name" )
 	fi >"$tmp/$form.out" 2>"$tmp/$form.err"
 	echo $? >"$tmp/$form.rc"
 }
