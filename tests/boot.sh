@@ -74,6 +74,7 @@ ok() {	# ok STATUS DESCRIPTION
 		echo "not ok $n - $2"
 		failed=$((failed + 1))
 	fi
+	return "$1"
 }
 skip_one() {
 	n=$((n + 1))
