@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The benchmarks of bench/ at tiny sizes (TAP): they must run and print
+# their tables, in a few seconds. Not a measurement: bench/load.sh and
+# bench/dataplane.sh at full size are (see README "Performance"). Runs
+# under `unshare -n -m` with a private /run/netns, so nothing it creates
+# outlives it; skips when not root or without nft, ip or unshare.
+#
+# Environment: PINHOLE (the CLI), srcdir (set by make check).
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${builddir:=$srcdir}"
+: "${PINHOLE:=$builddir/src/pinhole}"
+
+skip() { echo "1..0 # SKIP $*"; exit 0; }
+
+if [ -z "$PINHOLE_BENCH_INNER" ]; then
+	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN)"
+	for t in unshare nft ip ${CC:-cc}; do
+		command -v "$t" >/dev/null 2>&1 || skip "no $t"
+	done
+	unshare -n -m true 2>/dev/null || skip "unshare -n -m failed"
+	PINHOLE_BENCH_INNER=1 exec unshare -n -m sh "$0" "$@"
+fi
+nft list tables >/dev/null 2>&1 || skip "no nf_tables"
+mkdir -p /run/netns && mount -t tmpfs none /run/netns 2>/dev/null ||
+	skip "cannot mount /run/netns"
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT INT TERM
+export PINHOLE srcdir
+export PINHOLE_STATE_DIR="$TMP/state"
+
+n=0
+ok() {	# ok STATUS DESCRIPTION [FILE to show on failure]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -n "$3" ] && sed 's/^/# /' "$3"
+	fi
+}
+echo "1..5"
+
+sh "$srcdir/bench/gen-policy.sh" 400 >"$TMP/p.yaml"
+"$PINHOLE" check "$TMP/p.yaml" >/dev/null 2>"$TMP/err"
+ok $? "gen-policy.sh: 400 mixed pinholes pass pinhole check" "$TMP/err"
+
+sh "$srcdir/bench/gen-policy.sh" 400 linear >"$TMP/l.nft"
+unshare -n nft -c -f "$TMP/l.nft" 2>"$TMP/err"
+ok $? "gen-policy.sh linear: nft accepts the one-rule-per-pinhole ruleset" "$TMP/err"
+
+"$PINHOLE" compile "$TMP/p.yaml" 2>/dev/null |
+	awk '/chain forward_wan/ { f = 1; next } f && /@/ { print } f && /^\t}/ { exit }' >"$TMP/order"
+awk 'BEGIN { ok = 1 } /@(net6|pin6r|sfx[0-9]+r) / { iv = 1 } /@(pin6|sfx[0-9]+) / && iv { ok = 0 }
+	END { exit !ok }' "$TMP/order"
+ok $? "forward_wan: exact-match sets are looked up before interval sets" "$TMP/order"
+
+R=1 R_BIG=1 sh "$srcdir/bench/load.sh" 60 >"$TMP/load" 2>&1
+st=$?
+grep -q '^| 60 | [0-9]' "$TMP/load" || st=1
+ok $st "load.sh: apply, nft -f, check, compile, diff at 60 pinholes" "$TMP/load"
+
+R=1 COUNT=3000 MS=200 sh "$srcdir/bench/dataplane.sh" 20 >"$TMP/dp" 2>&1
+st=$?
+# every configuration forwarded the flow (the last pinhole allows it)
+awk -F'|' '/^\| 20 \|/ { for (i = 3; i <= 6; i++) if ($i + 0 <= 0) bad = 1; found = 1 }
+	END { exit !(found && !bad) }' "$TMP/dp" || st=1
+ok $st "dataplane.sh: (a)-(d) forward the flow of the last pinhole at 20 pinholes" "$TMP/dp"
