@@ -68,7 +68,6 @@ struct ph_addr6 {
 	enum ph_addr6_kind kind;
 	uint8_t addr[16];
 	unsigned int plen;
-	struct pinhole_loc loc;
 };
 
 struct ph_zone {
@@ -80,12 +79,16 @@ struct ph_zone {
 	struct pinhole_loc loc;
 };
 
+/*
+ * Hosts and pinholes keep the locations later stages point at (the node
+ * itself, a pinhole's name and external_ports); the ones only validation
+ * needs stay in validate.c. At 100,000 pinholes every byte here is 100 KB.
+ */
 struct ph_host {
-	char *name;
+	char *name;		/* in the policy's arena */
 	struct ph_addr6 ipv6;
 	bool has_ipv4;
 	uint8_t ipv4[4];
-	struct pinhole_loc ipv4_loc;
 	int zone;		/* index into policy zones, -1 = not given */
 	struct pinhole_loc loc;
 };
@@ -97,21 +100,21 @@ struct ph_portrange {
 };
 
 struct ph_pinhole {
-	char *name;			/* given or "<host>-<first port>" */
-	bool name_given;
-	int host;			/* index into policy hosts; -1 = self */
-	unsigned int protos;		/* enum ph_proto bits */
-	struct ph_portrange *ports;
+	char *name;			/* given or "<host>-<first port>"; arena */
+	struct ph_portrange *ports;	/* in the policy's arena */
 	size_t n_ports;
-	enum ph_family family;
 	struct ph_prefix *from;		/* n_from == 0: any */
 	size_t n_from;
-	struct ph_portrange *ext_ports;	/* IPv4 forwards; n_ext == 0: same as ports */
+	struct ph_portrange *ext_ports;	/* IPv4 forwards; n_ext == 0: same as
+					   ports; arena */
 	size_t n_ext;
 	struct pinhole_loc loc;		/* the list item */
-	struct pinhole_loc host_loc, ports_loc, family_loc, from_loc, ext_loc;
+	struct pinhole_loc ext_loc;	/* external_ports: value, or @loc */
 	struct pinhole_loc name_loc;	/* the name: value, or @loc if defaulted */
-	struct pinhole_loc proto_loc;	/* the proto: value, or @loc if defaulted */
+	int host;			/* index into policy hosts; -1 = self */
+	unsigned int protos;		/* enum ph_proto bits */
+	enum ph_family family;
+	bool name_given;
 };
 
 struct ph_defaults {
@@ -128,8 +131,11 @@ struct ph_defaults {
  * @router: zones were given (router mode); false = host mode
  * @masquerade: ipv4.masquerade (already defaulted: true when any host has ipv4)
  */
+struct ph_arena;
+
 struct pinhole_policy {
 	char *file;
+	struct ph_arena *arena;	/* host and pinhole names, port lists */
 	unsigned int version;
 	char *table;
 	bool router;

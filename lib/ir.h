@@ -304,18 +304,17 @@ struct ir_portrange {
 
 struct ir_pinhole {
 	char *name;
-	struct pinhole_loc loc;
 	char *dest_zone;
-	int family;
-	enum ir_ph_kind kind;
-	uint8_t addr[16];
-	unsigned int plen;
-	unsigned int protos;
 	struct ir_portrange *ports, *ext;
-	size_t n_ports;
 	uint8_t (*from_addr)[16];
 	unsigned int *from_plen;
-	size_t n_from;
+	struct pinhole_loc loc;
+	uint8_t addr[16];
+	uint32_t n_ports, n_from;
+	uint8_t family;
+	uint8_t kind;		/* enum ir_ph_kind */
+	uint8_t plen;
+	uint8_t protos;
 	bool dnat;
 	bool pooled;
 };

@@ -13,6 +13,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "mem.h"
 #include "pinhole.h"
 #include "validate.h"
 #include "yaml.h"
@@ -27,6 +28,45 @@ void pinhole_policy_free(struct pinhole_policy *p)
 	free(p);
 }
 
+#define ARENA_BLOCK (64u << 10)
+
+struct ph_arena {
+	struct ph_arena *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+void *policy_alloc(struct pinhole_policy *p, size_t size, size_t align)
+{
+	struct ph_arena *b = p->arena;
+	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+
+	if (!b || at > b->size || b->size - at < size) {
+		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+
+		b = malloc(sizeof(*b) + bsize);
+		if (!b)
+			return NULL;
+		mem_prefault(b->data, bsize);
+		b->size = bsize;
+		b->next = p->arena;
+		p->arena = b;
+		at = 0;
+	}
+	b->used = at + size;
+	return (char *)b->data + at;
+}
+
+char *policy_strdup(struct pinhole_policy *p, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *r = policy_alloc(p, len, 1);
+
+	if (r)
+		memcpy(r, s, len);
+	return r;
+}
+
 void policy_clear(struct pinhole_policy *p)
 {
 	for (size_t i = 0; i < p->n_zones; i++) {
@@ -39,19 +79,18 @@ void policy_clear(struct pinhole_policy *p)
 		free(z->name);
 	}
 	free(p->zones);
-	for (size_t i = 0; i < p->n_hosts; i++)
-		free(p->hosts[i].name);
+	/* host and pinhole names and port lists are in the arena */
 	free(p->hosts);
-	for (size_t i = 0; i < p->n_pinholes; i++) {
-		struct ph_pinhole *ph = &p->pinholes[i];
-
-		free(ph->name);
-		free(ph->ports);
-		free(ph->from);
-		free(ph->ext_ports);
-	}
+	for (size_t i = 0; i < p->n_pinholes; i++)
+		free(p->pinholes[i].from);
 	free(p->pinholes);
 	free(p->table);
+	while (p->arena) {
+		struct ph_arena *next = p->arena->next;
+
+		free(p->arena);
+		p->arena = next;
+	}
 	p->zones = NULL;
 	p->hosts = NULL;
 	p->pinholes = NULL;

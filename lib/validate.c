@@ -49,6 +49,8 @@ struct vctx {
 	struct strmap ifnames;	/* interface → zone index */
 	struct strmap names;	/* pinhole name → index */
 	bool *host_bad;		/* the host had errors: skip checks built on it */
+	/* the pinhole being parsed: where its host: and from: are */
+	struct pinhole_loc host_loc, from_loc;
 	char qbuf[6][4 * QUOTE_MAX + 16];
 	unsigned int qi;
 	/* streaming: sections validated while the YAML was still being read */
@@ -118,6 +120,25 @@ static bool full(const struct vctx *c)
 static char *xstrdup(struct vctx *c, const char *s)
 {
 	char *r = strdup(s);
+
+	if (!r)
+		c->oom = true;
+	return r;
+}
+
+/* Names and port lists of hosts and pinholes: the policy's arena. */
+static char *astrdup(struct vctx *c, const char *s)
+{
+	char *r = policy_strdup(c->p, s);
+
+	if (!r)
+		c->oom = true;
+	return r;
+}
+
+static void *aalloc(struct vctx *c, size_t n, size_t size, size_t align)
+{
+	void *r = policy_alloc(c->p, (n ? n : 1) * size, align);
 
 	if (!r)
 		c->oom = true;
@@ -558,7 +579,6 @@ static int host_ipv6(struct vctx *c, struct ph_host *h, const struct ynode *v)
 	if (r == ADDR_BAD_PLEN)
 		return verr(c, &v->loc, "invalid prefix length in '%s' (/N with N "
 			    "up to 128, or /-N for an interface-ID suffix)", q(c, s));
-	a6->loc = v->loc;
 	memcpy(a6->addr, a.addr, 16);
 	a6->plen = a.plen;
 	if (a.suffix) {
@@ -622,7 +642,6 @@ static int host_ipv4(struct vctx *c, struct ph_host *h, const struct ynode *v)
 			return verr(c, &v->loc, "'%s' is %s", q(c, s), sp->what);
 	}
 	h->has_ipv4 = true;
-	h->ipv4_loc = v->loc;
 	return 0;
 }
 
@@ -668,7 +687,7 @@ static void host_entry(struct vctx *c, const struct ynode *k,
 	char where[64];
 	int r;
 
-	if (!(h->name = xstrdup(c, k->str)))
+	if (!(h->name = astrdup(c, k->str)))
 		return;
 	p->n_hosts++;
 	h->loc = k->loc;
@@ -877,7 +896,7 @@ static int parse_from(struct vctx *c, struct ph_pinhole *ph,
 	size_t n = 1;
 	bool bad = false;
 
-	ph->from_loc = v->loc;
+	c->from_loc = v->loc;
 	if (v->kind == YN_SCALAR && !strcmp(v->str, "any"))
 		return 0;
 	if (v->kind == YN_SEQ) {
@@ -951,13 +970,13 @@ static int pinhole_host(struct vctx *c, struct ph_pinhole *ph,
 
 	ph->host = -1;
 	if (!v) {
-		ph->host_loc = ph->loc;
+		c->host_loc = ph->loc;
 		if (p->router)
 			return verr(c, &ph->loc, "pinhole needs 'host:' (a key of "
 				    "hosts, or self)");
 		return 0;
 	}
-	ph->host_loc = v->loc;
+	c->host_loc = v->loc;
 	if (!(s = want_str(c, v, "host", "a host name or self")))
 		return -1;
 	if (!strcmp(s, "self"))
@@ -1040,10 +1059,10 @@ static int check_family(struct vctx *c, struct ph_pinhole *ph,
 		ret = verr(c, &fam->loc, "host '%s' has no ipv6 address",
 			   q(c, h->name));
 	if (ph->n_from && ph->family == PH_FAM_IPV6 && !from_has(ph, 6))
-		ret = verr(c, &ph->from_loc, "'from' has no IPv6 prefix but the "
+		ret = verr(c, &c->from_loc, "'from' has no IPv6 prefix but the "
 			   "pinhole is family ipv6");
 	if (ph->n_from && ph->family == PH_FAM_IPV4 && !from_has(ph, 4))
-		ret = verr(c, &ph->from_loc, "'from' has no IPv4 prefix but the "
+		ret = verr(c, &c->from_loc, "'from' has no IPv4 prefix but the "
 			   "pinhole is family ipv4");
 	return ret;
 }
@@ -1066,7 +1085,7 @@ static void warn_pinhole(struct vctx *c, const struct ph_pinhole *ph)
 		char buf[64];
 
 		addr6_format(h->ipv6.addr, buf);
-		vwarn(c, &ph->host_loc, "pinhole '%s' opens a whole "
+		vwarn(c, &c->host_loc, "pinhole '%s' opens a whole "
 				"subnet (%s/%u)", q(c, ph->name), buf, h->ipv6.plen);
 	}
 	if (ph->n_from || !(ph->protos & PH_PROTO_TCP))
@@ -1130,7 +1149,7 @@ static int pinhole_name(struct vctx *c, struct ph_pinhole *ph, size_t idx,
 				    "digits, '_', '.' and '-', not starting with "
 				    "'_', '.' or '-'; at most %u characters)",
 				    q(c, s), PINHOLE_NAME_MAX);
-		ph->name = xstrdup(c, s);
+		ph->name = astrdup(c, s);
 		ph->name_given = true;
 		ph->name_loc = v->loc;
 	} else {
@@ -1139,7 +1158,7 @@ static int pinhole_name(struct vctx *c, struct ph_pinhole *ph, size_t idx,
 		snprintf(buf, sizeof(buf), "%s-%u",
 			 ph->host >= 0 ? c->p->hosts[ph->host].name : "self",
 			 ph->ports[0].lo);
-		ph->name = xstrdup(c, buf);
+		ph->name = astrdup(c, buf);
 		ph->name_loc = ph->loc;
 	}
 	if (!ph->name)
@@ -1179,8 +1198,7 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 	ph->loc = v->loc;
 	ph->host = -1;
 	ph->protos = PH_PROTO_TCP;
-	ph->proto_loc = ph->ports_loc = ph->family_loc = ph->from_loc =
-		ph->ext_loc = ph->name_loc = v->loc;
+	c->host_loc = c->from_loc = ph->ext_loc = ph->name_loc = v->loc;
 	if (v->kind != YN_MAP)
 		return verr(c, &v->loc, "a pinhole must be a mapping with host: "
 			    "and ports: (found %s)", describe(c, v));
@@ -1191,7 +1209,6 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 		host_ok = pinhole_host(c, ph, f[F_HOST].val) == 0;
 	bad = !host_ok;
 	if (f[F_PROTO].val) {
-		ph->proto_loc = f[F_PROTO].val->loc;
 		bad |= parse_proto(c, ph, f[F_PROTO].val) != 0;
 	}
 	if (!f[F_PORTS].val) {
@@ -1199,10 +1216,10 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 		if (!unknown)
 			verr(c, &v->loc, "pinhole needs 'ports:'");
 	} else {
-		ph->ports_loc = f[F_PORTS].val->loc;
 		n = parse_ports(c, f[F_PORTS].val, "ports", &ports);
 		if (n > 0) {
-			ph->ports = xcalloc(c, (size_t)n, sizeof(*ph->ports));
+			ph->ports = aalloc(c, (size_t)n, sizeof(*ph->ports),
+					   _Alignof(struct ph_portrange));
 			if (ph->ports) {
 				for (ssize_t i = 0; i < n; i++)
 					ph->ports[i] = ports[i].r;
@@ -1213,7 +1230,6 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 		}
 	}
 	if (f[F_FAMILY].val) {
-		ph->family_loc = f[F_FAMILY].val->loc;
 		if (choose(c, f[F_FAMILY].val, "family", families, 3, &val))
 			bad = true;
 		else
@@ -1231,7 +1247,8 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 		} else if (host_ok && ph->n_ports) {
 			if (check_ext(c, ph, f[F_EXT].val, ports, ext, (size_t)n))
 				bad = true;
-			ph->ext_ports = xcalloc(c, (size_t)n, sizeof(*ph->ext_ports));
+			ph->ext_ports = aalloc(c, (size_t)n, sizeof(*ph->ext_ports),
+					       _Alignof(struct ph_portrange));
 			if (ph->ext_ports) {
 				for (ssize_t i = 0; i < n; i++)
 					ph->ext_ports[i] = ext[i].r;
