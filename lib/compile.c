@@ -45,6 +45,9 @@ struct cc {
 	/* a first pass only counts each named set's elements (reserve_sets()) */
 	bool counting;
 	struct ir_elem scratch;
+	/* the suffix sets' names for the last /-N seen */
+	unsigned int sfx_plen;
+	char sfx[IR_NAME_MAX], sfxr[IR_NAME_MAX];
 };
 
 static const struct pinhole_loc no_loc;
@@ -382,7 +385,6 @@ static void add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
 		{ .field = IR_F_TH_DPORT },
 	};
 	uint8_t lo[16], hi[16];
-	char sfx[IR_NAME_MAX], sfxr[IR_NAME_MAX];
 
 	switch (a->kind) {
 	case PH_ADDR6_EXACT:
@@ -401,9 +403,10 @@ static void add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
 	case PH_ADDR6_NONE:
 		return;
 	}
-	if (a->kind == PH_ADDR6_SUFFIX) {
-		snprintf(sfx, sizeof(sfx), "sfx%u", a->plen);
-		snprintf(sfxr, sizeof(sfxr), "sfx%ur", a->plen);
+	if (a->kind == PH_ADDR6_SUFFIX && cc->sfx_plen != a->plen) {
+		snprintf(cc->sfx, sizeof(cc->sfx), "sfx%u", a->plen);
+		snprintf(cc->sfxr, sizeof(cc->sfxr), "sfx%ur", a->plen);
+		cc->sfx_plen = a->plen;
 	}
 	for (unsigned int pi = 0; pi < 2; pi++) {
 		uint8_t proto = pi ? IPPROTO_UDP : IPPROTO_TCP;
@@ -422,7 +425,7 @@ static void add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
 				name = "net6";
 				flags = IR_SET_INTERVAL;
 			} else if (a->kind == PH_ADDR6_SUFFIX) {
-				name = range ? sfxr : sfx;
+				name = range ? cc->sfxr : cc->sfx;
 				flags = range ? IR_SET_INTERVAL : 0;
 			} else {
 				name = range ? "pin6r" : "pin6";

@@ -116,10 +116,10 @@ static void policy_reset(struct pinhole_policy *p)
  * an order it cannot follow), 0 or -ENOMEM.
  */
 static int load_stream(struct pinhole_policy *p, const char *buf, size_t len,
-		       int fd, struct pinhole_diag *d)
+		       int fd, size_t size, struct pinhole_diag *d)
 {
 	struct pinhole_diag *scratch = pinhole_diag_new();
-	struct policy_stream *vs = scratch ? policy_stream_new(p, scratch) : NULL;
+	struct policy_stream *vs = scratch ? policy_stream_new(p, scratch, size) : NULL;
 	struct ydoc_stream st = { policy_stream_child, vs };
 	struct ydoc *doc = NULL;
 	int ret = -ENOMEM;
@@ -181,7 +181,7 @@ static int load_buffer(const char *name, const char *buf, size_t len,
 	if (!p)
 		return -ENOMEM;
 	if (stream && len <= YDOC_MAX_BYTES)
-		ret = load_stream(p, buf, len, -1, d);
+		ret = load_stream(p, buf, len, -1, len, d);
 	if (ret == 1) {
 		policy_reset(p);
 		ret = load_tree(p, buf, len, d);
@@ -257,17 +257,20 @@ static int read_all(int fd, char **buf, size_t *len)
 }
 
 /* A regular file of acceptable size: it can stream straight from its fd. */
-static bool streamable(int fd)
+static bool streamable(int fd, size_t *size)
 {
 	struct stat st;
 
-	return !fstat(fd, &st) && S_ISREG(st.st_mode) &&
-	       (unsigned long long)st.st_size <= YDOC_MAX_BYTES;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size > YDOC_MAX_BYTES)
+		return false;
+	*size = (size_t)st.st_size;
+	return true;
 }
 
 /* Returns 1 when the caller must read it whole and load it the plain way. */
-static int load_file_stream(int fd, const char *name, struct pinhole_diag *d,
-			    struct pinhole_policy **out)
+static int load_file_stream(int fd, size_t size, const char *name,
+			    struct pinhole_diag *d, struct pinhole_policy **out)
 {
 	struct pinhole_policy *p;
 	int ret;
@@ -275,7 +278,7 @@ static int load_file_stream(int fd, const char *name, struct pinhole_diag *d,
 	p = policy_new(name);
 	if (!p)
 		return -ENOMEM;
-	ret = load_stream(p, NULL, 0, fd, d);
+	ret = load_stream(p, NULL, 0, fd, size, d);
 	if (ret) {
 		pinhole_policy_free(p);
 		return ret;
@@ -300,7 +303,7 @@ int pinhole_policy_load_file(const char *path, struct pinhole_diag *d,
 	const char *name = is_stdin ? "<stdin>" : path;
 	struct pinhole_loc whole = { .file = name };
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, size;
 	int fd, ret;
 
 	*out = NULL;
@@ -308,9 +311,9 @@ int pinhole_policy_load_file(const char *path, struct pinhole_diag *d,
 	if (fd < 0)
 		return pinhole_error(d, &whole, "cannot read: %s", strerror(errno));
 	/* a regular file streams in chunks; read it whole only to report errors */
-	if (!is_stdin && streamable(fd)) {
+	if (!is_stdin && streamable(fd, &size)) {
 		streamed = true;
-		ret = load_file_stream(fd, name, d, out);
+		ret = load_file_stream(fd, size, name, d, out);
 		if (ret != 1) {
 			close(fd);
 			return ret;

@@ -46,16 +46,18 @@ static size_t slot(const char **keys, size_t cap, const char *key)
 static int grow(struct strmap *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 16;
-	const char **keys = calloc(cap, sizeof(*keys));
-	size_t *vals = calloc(cap, sizeof(*vals));
+	const char **keys = malloc(cap * sizeof(*keys));
+	size_t *vals = malloc(cap * sizeof(*vals));	/* read only where a key is */
 
 	if (!keys || !vals) {
 		free(keys);
 		free(vals);
 		return -ENOMEM;
 	}
+	/* map the pages in one go, then clear: no fault per page */
 	mem_prefault(keys, cap * sizeof(*keys));
 	mem_prefault(vals, cap * sizeof(*vals));
+	memset(keys, 0, cap * sizeof(*keys));
 	for (size_t i = 0; i < m->cap; i++) {
 		size_t j;
 

@@ -197,6 +197,20 @@ static const char *describe(struct vctx *c, const struct ynode *n)
 }
 
 /* [A-Za-z][A-Za-z0-9_-]*, at most @max characters */
+/* letters, digits, '_' and '-' (and '.' with @dot); strspn() builds a table per call */
+static bool name_chars(const char *s, bool dot)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+		      (dot && ch == '.')))
+			return false;
+	}
+	return true;
+}
+
 static bool is_ident(const char *s, size_t max)
 {
 	size_t len = strlen(s);
@@ -205,8 +219,7 @@ static bool is_ident(const char *s, size_t max)
 		return false;
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
 		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789_-") == len;
+	return name_chars(s, false);
 }
 
 /* ------------------------------------------------------------ fields */
@@ -221,14 +234,16 @@ struct field {
  * return how many there were (a misspelt key also explains a missing one).
  */
 static unsigned int get_fields(struct vctx *c, const struct ynode *map,
-			       const char *where, struct field *f, unsigned int nf)
+			       const char *what, const char *name,
+			       struct field *f, unsigned int nf)
 {
 	unsigned int unknown = 0;
 
 	for (size_t i = 0; i < map->n; i += 2) {
 		const struct ynode *k = map->kids[i];
 		struct misspell m;
-		char known[128] = "";
+		char known[128] = "", buf[64];
+		const char *where = what;
 		unsigned int j;
 
 		for (j = 0; j < nf; j++)
@@ -242,6 +257,11 @@ static unsigned int get_fields(struct vctx *c, const struct ynode *map,
 		unknown++;
 		if (full(c))
 			continue;
+		/* "in host 'NAME'": only now that a message needs it */
+		if (name) {
+			snprintf(buf, sizeof(buf), "%s '%s'", what, q(c, name));
+			where = buf;
+		}
 		misspell_init(&m, k->str);
 		for (j = 0; j < nf; j++) {
 			misspell_try(&m, f[j].name);
@@ -282,6 +302,15 @@ static int choose(struct vctx *c, const struct ynode *v, const char *key,
 	struct misspell m;
 	const char *s;
 
+	/* the usual case first: no message, so no list of the choices */
+	if (v->kind == YN_SCALAR && !ynode_is_null(v)) {
+		for (unsigned int i = 0; i < n; i++) {
+			if (!strcmp(v->str, ch[i].name)) {
+				*out = ch[i].val;
+				return 0;
+			}
+		}
+	}
 	for (unsigned int i = 0; i < n; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 i == 0 ? "" : i == n - 1 ? " or " : ", ", ch[i].name);
@@ -454,7 +483,6 @@ static int do_zones(struct vctx *c, const struct field *f)
 		struct field zf[] = { { .name = "interfaces" } };
 		size_t zi = p->n_zones;
 		struct ph_zone *z = &p->zones[zi];
-		char where[64];
 
 		if (!(z->name = xstrdup(c, k->str)))
 			break;
@@ -473,8 +501,7 @@ static int do_zones(struct vctx *c, const struct field *f)
 			     "'interfaces:' (found %s)", q(c, k->str), describe(c, zv));
 			continue;
 		}
-		snprintf(where, sizeof(where), "zone '%s'", q(c, k->str));
-		if (get_fields(c, zv, where, zf, ARRAY_SIZE(zf)) && !zf[0].val)
+		if (get_fields(c, zv, "zone", k->str, zf, ARRAY_SIZE(zf)) && !zf[0].val)
 			continue;
 		if (!zf[0].val)
 			verr(c, &k->loc, "zone '%s' needs 'interfaces:'", q(c, k->str));
@@ -521,7 +548,7 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		     describe(c, f->val));
 		return;
 	}
-	get_fields(c, f->val, "defaults", df, ARRAY_SIZE(df));
+	get_fields(c, f->val, "defaults", NULL, df, ARRAY_SIZE(df));
 	if (df[0].val && !choose(c, df[0].val, "inbound", inbound, 2, &val))
 		def->inbound = val;
 	if (df[1].val && !choose(c, df[1].val, "outbound", outbound, 2, &val))
@@ -684,7 +711,6 @@ static void host_entry(struct vctx *c, const struct ynode *k,
 	struct ph_host *h = &p->hosts[hi];
 	unsigned int unknown;
 	bool bad = false;
-	char where[64];
 	int r;
 
 	if (!(h->name = astrdup(c, k->str)))
@@ -710,8 +736,7 @@ static void host_entry(struct vctx *c, const struct ynode *k,
 		c->host_bad[hi] = true;
 		return;
 	}
-	snprintf(where, sizeof(where), "host '%s'", q(c, k->str));
-	unknown = get_fields(c, hv, where, hf, ARRAY_SIZE(hf));
+	unknown = get_fields(c, hv, "host", k->str, hf, ARRAY_SIZE(hf));
 	if (!hf[0].val && !hf[1].val) {
 		if (unknown)
 			bad = true;
@@ -739,6 +764,8 @@ static int do_hosts(struct vctx *c, const struct field *f)
 	if (v->kind != YN_MAP)
 		return verr(c, &v->loc, "'hosts' must be a mapping of host names "
 			    "to addresses (found %s)", describe(c, v));
+	free(p->hosts);		/* a stream's reservation (stream_reserve()) */
+	free(c->host_bad);
 	p->hosts = xcalloc(c, v->n / 2, sizeof(*p->hosts));
 	c->host_bad = xcalloc(c, v->n / 2, sizeof(*c->host_bad));
 	if (!p->hosts || !c->host_bad)
@@ -764,7 +791,7 @@ static void do_ipv4(struct vctx *c, const struct field *f)
 		     describe(c, f->val));
 		return;
 	}
-	get_fields(c, f->val, "ipv4", mf, ARRAY_SIZE(mf));
+	get_fields(c, f->val, "ipv4", NULL, mf, ARRAY_SIZE(mf));
 	if (!mf[0].val)
 		return;
 	if (want_bool(c, mf[0].val, "masquerade", &p->masquerade))
@@ -1127,8 +1154,7 @@ static bool is_pinhole_name(const char *s)
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 	      (*s >= '0' && *s <= '9')))
 		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789_.-") == len;
+	return name_chars(s, true);
 }
 
 static int pinhole_name(struct vctx *c, struct ph_pinhole *ph, size_t idx,
@@ -1202,7 +1228,7 @@ static int parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 	if (v->kind != YN_MAP)
 		return verr(c, &v->loc, "a pinhole must be a mapping with host: "
 			    "and ports: (found %s)", describe(c, v));
-	unknown = get_fields(c, v, "pinhole", f, ARRAY_SIZE(f));
+	unknown = get_fields(c, v, "pinhole", NULL, f, ARRAY_SIZE(f));
 	if (unknown && !f[F_HOST].val && c->p->router)
 		host_ok = false;	/* the misspelt key said it */
 	else
@@ -1443,7 +1469,8 @@ static void warn_repeats(struct vctx *c, const bool *ok)
 		c->oom = true;
 		goto out;
 	}
-	mem_prefault(o, slots * sizeof(*o));	/* ~1.3 entries a port item */
+	/* most port items make one or two entries: map that much at once */
+	mem_prefault(o, 2 * slots * sizeof(*o));
 	slots = 0;
 	for (size_t i = 0; i < p->n_pinholes; i++) {
 		const struct ph_pinhole *ph = &p->pinholes[i];
@@ -1521,6 +1548,7 @@ static int do_pinholes(struct vctx *c, const struct field *f)
 	if (v->kind != YN_SEQ)
 		return verr(c, &v->loc, "'pinholes' must be a list (found %s)",
 			    describe(c, v));
+	free(p->pinholes);	/* a stream's reservation */
 	p->pinholes = xcalloc(c, v->n, sizeof(*p->pinholes));
 	ok = xcalloc(c, v->n, sizeof(*ok));
 	if (!p->pinholes || !ok) {
@@ -1568,7 +1596,7 @@ static void validate_root(struct vctx *c, const struct ynode *root)
 		     "'version: 1' (found %s)", describe(c, root));
 		return;
 	}
-	get_fields(c, root, NULL, f, ARRAY_SIZE(f));
+	get_fields(c, root, NULL, NULL, f, ARRAY_SIZE(f));
 	/* a section the stream needed came after the one it was needed for */
 	if ((c->hosts_streamed || c->pinholes_streamed) && f[F_ZONES].val &&
 	    !c->zones_done)
@@ -1627,8 +1655,34 @@ struct policy_stream {
 	struct vctx c;
 };
 
+/*
+ * Room for every host and pinhole a text of @len bytes can hold (a pinhole
+ * item takes at least 11 bytes, "- ports: 1\n"; a host 12), reserved but
+ * not touched: the arrays then never move, so no copy and no page is
+ * faulted in twice. Bounded so that a huge text reserves no more than a
+ * few hundred MiB of address space.
+ */
+static void stream_reserve(struct vctx *c, size_t len)
+{
+	size_t n_ph = len / 11 + 64, n_h = len / 12 + 64;
+
+	if (n_ph > (1u << 20))
+		n_ph = 1u << 20;
+	if (n_h > (1u << 20))
+		n_h = 1u << 20;
+	c->p->pinholes = malloc(n_ph * sizeof(*c->p->pinholes));
+	c->ok = malloc(n_ph * sizeof(*c->ok));
+	c->p->hosts = malloc(n_h * sizeof(*c->p->hosts));
+	c->host_bad = malloc(n_h * sizeof(*c->host_bad));
+	c->cap_pinholes = c->p->pinholes ? n_ph : 0;
+	c->cap_ok = c->ok ? n_ph : 0;
+	c->cap_hosts = c->p->hosts ? n_h : 0;
+	c->cap_host_bad = c->host_bad ? n_h : 0;
+}
+
 struct policy_stream *policy_stream_new(struct pinhole_policy *p,
-					struct pinhole_diag *scratch)
+					struct pinhole_diag *scratch,
+					size_t len)
 {
 	struct policy_stream *s = calloc(1, sizeof(*s));
 
@@ -1637,6 +1691,7 @@ struct policy_stream *policy_stream_new(struct pinhole_policy *p,
 	s->c.p = p;
 	s->c.d = scratch;
 	s->c.stream = true;
+	stream_reserve(&s->c, len);
 	strmap_init(&s->c.zones);
 	strmap_init(&s->c.hosts);
 	strmap_init(&s->c.ifnames);

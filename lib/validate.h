@@ -35,8 +35,10 @@ int policy_validate(const struct ynode *root, struct pinhole_policy *p,
  */
 struct policy_stream;
 
+/* @len: the policy's size in bytes, to reserve room for what it holds */
 struct policy_stream *policy_stream_new(struct pinhole_policy *p,
-					struct pinhole_diag *scratch);
+					struct pinhole_diag *scratch,
+					size_t len);
 /* The ydoc_stream child callback; @ctx is the policy_stream. */
 int policy_stream_child(void *ctx, struct ynode *const *root, size_t n_root,
 			const struct ynode *parent, const struct ynode *key,
