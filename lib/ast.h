@@ -131,11 +131,11 @@ struct ph_defaults {
  * @router: zones were given (router mode); false = host mode
  * @masquerade: ipv4.masquerade (already defaulted: true when any host has ipv4)
  */
-struct ph_arena;
+struct arena_block;
 
 struct pinhole_policy {
 	char *file;
-	struct ph_arena *arena;	/* host and pinhole names, port lists */
+	struct arena_block *arena;	/* host and pinhole names, port lists */
 	unsigned int version;
 	char *table;
 	bool router;

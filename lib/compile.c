@@ -143,26 +143,13 @@ static void m_flags(struct cc *cc, struct ir_rule *r, enum ir_field f, uint32_t 
 	}
 }
 
-/* [lo, hi] of a prefix of @len bytes. */
-static void prefix_range(const uint8_t *addr, unsigned int plen, unsigned int len,
-			 uint8_t *lo, uint8_t *hi)
-{
-	for (unsigned int i = 0; i < len; i++) {
-		unsigned int bits = plen > i * 8 ? plen - i * 8 : 0;
-		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-
-		lo[i] = addr[i] & mask;
-		hi[i] = lo[i] | (uint8_t)~mask;
-	}
-}
-
 static void m_prefix(struct cc *cc, struct ir_rule *r, enum ir_field f,
 		     const uint8_t *addr, unsigned int plen)
 {
 	struct ir_match *m = match(cc, r, f, IR_OP_EQ);
 
 	if (m)
-		prefix_range(addr, plen, ir_field(f)->len, m->lo, m->hi);
+		ir_prefix_range(addr, plen, ir_field(f)->len, m->lo, m->hi);
 }
 
 static void port_bytes(uint16_t port, uint8_t *b)
@@ -291,7 +278,7 @@ static size_t m_from(struct cc *cc, struct ir_rule *r, const struct ph_pinhole *
 		e = elem(cc, s);
 		if (!e)
 			break;
-		prefix_range(ph->from[i].addr, ph->from[i].plen, len, e->key, e->key_end);
+		ir_prefix_range(ph->from[i].addr, ph->from[i].plen, len, e->key, e->key_end);
 	}
 	ir_set_sort(s);
 	return n;
@@ -302,7 +289,7 @@ static void suffix_mask(unsigned int n, uint8_t *mask)
 {
 	uint8_t lo[16];
 
-	prefix_range((const uint8_t[16]){ 0 }, 128 - n, 16, lo, mask);
+	ir_prefix_range((const uint8_t[16]){ 0 }, 128 - n, 16, lo, mask);
 }
 
 /* Destination match for a host's IPv6 address of any kind. */
@@ -392,7 +379,7 @@ static void add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
 		memcpy(hi, a->addr, 16);
 		break;
 	case PH_ADDR6_SUBNET:
-		prefix_range(a->addr, a->plen, 16, lo, hi);
+		ir_prefix_range(a->addr, a->plen, 16, lo, hi);
 		break;
 	case PH_ADDR6_SUFFIX:
 		keys[0].masked = true;

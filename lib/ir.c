@@ -11,6 +11,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "pinhole.h"
+#include "arena.h"
 #include "ir.h"
 #include "mem.h"
 
@@ -51,44 +52,26 @@ unsigned int ir_keys_len(const struct ir_key *keys, unsigned int n)
 	return ir_keys_off(keys, n);
 }
 
-#define POOL_BLOCK (64u << 10)
+void ir_prefix_range(const uint8_t *addr, unsigned int plen, unsigned int len,
+		     uint8_t *lo, uint8_t *hi)
+{
+	for (unsigned int i = 0; i < len; i++) {
+		unsigned int bits = plen > i * 8 ? plen - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
 
-struct ir_pool_block {
-	struct ir_pool_block *next;
-	size_t used, size;
-	max_align_t data[];
-};
+		lo[i] = addr[i] & mask;
+		hi[i] = lo[i] | (uint8_t)~mask;
+	}
+}
 
 void *ir_pool_alloc(struct pinhole_ruleset *r, size_t size, size_t align)
 {
-	struct ir_pool_block *b = r->pool;
-	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
-
-	if (!b || at > b->size || b->size - at < size) {
-		size_t bsize = size > POOL_BLOCK ? size : POOL_BLOCK;
-
-		b = malloc(sizeof(*b) + bsize);
-		if (!b)
-			return NULL;
-		mem_prefault(b->data, bsize);
-		b->size = bsize;
-		b->used = 0;
-		b->next = r->pool;
-		r->pool = b;
-		at = 0;
-	}
-	b->used = at + size;
-	return (char *)b->data + at;
+	return arena_alloc(&r->pool, size, align);
 }
 
 char *ir_pool_strdup(struct pinhole_ruleset *r, const char *s)
 {
-	size_t len = strlen(s) + 1;
-	char *p = ir_pool_alloc(r, len, 1);
-
-	if (p)
-		memcpy(p, s, len);
-	return p;
+	return arena_strdup(&r->pool, s);
 }
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table)
@@ -440,11 +423,6 @@ void pinhole_ruleset_free(struct pinhole_ruleset *r)
 	free(r->chains);
 	free(r->sets);
 	free(r->table);
-	while (r->pool) {
-		struct ir_pool_block *next = r->pool->next;
-
-		free(r->pool);
-		r->pool = next;
-	}
+	arena_release(&r->pool);
 	free(r);
 }

@@ -107,6 +107,10 @@ struct ir_key {
 	uint8_t mask[IR_VAL_MAX];
 };
 
+/* [lo, hi] of the prefix @addr/@plen of a @len-byte value (network order). */
+void ir_prefix_range(const uint8_t *addr, unsigned int plen, unsigned int len,
+		     uint8_t *lo, uint8_t *hi);
+
 /* Length of a concatenated key: every component padded to 4 bytes. */
 unsigned int ir_keys_len(const struct ir_key *keys, unsigned int n);
 /* Offset of component @i inside such a key. */
@@ -325,7 +329,7 @@ struct ir_pinhole {
  * @sets: named sets and maps, declared before the chains
  * @chains: base and regular chains, in print order
  */
-struct ir_pool_block;
+struct arena_block;
 
 struct pinhole_ruleset {
 	char *table;
@@ -335,7 +339,7 @@ struct pinhole_ruleset {
 	size_t n_chains, cap_chains;
 	struct ir_pinhole *pinholes;
 	size_t n_pinholes, cap_pinholes;
-	struct ir_pool_block *pool;
+	struct arena_block *pool;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);

@@ -74,25 +74,13 @@ static void m_port(struct lb *b, struct ir_rule *r, uint16_t port)
 	}
 }
 
-static void prefix(const uint8_t *addr, unsigned int plen, unsigned int len,
-		   uint8_t *lo, uint8_t *hi)
-{
-	for (unsigned int i = 0; i < len; i++) {
-		unsigned int bits = plen > i * 8 ? plen - i * 8 : 0;
-		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-
-		lo[i] = addr[i] & mask;
-		hi[i] = lo[i] | (uint8_t)~mask;
-	}
-}
-
 static void m_prefix(struct lb *b, struct ir_rule *r, enum ir_field f,
 		     const uint8_t *addr, unsigned int plen)
 {
 	struct ir_match *m = match(b, r, f, IR_OP_EQ);
 
 	if (m)
-		prefix(addr, plen, ir_field(f)->len, m->lo, m->hi);
+		ir_prefix_range(addr, plen, ir_field(f)->len, m->lo, m->hi);
 }
 
 /* An anonymous set of one field for a new lookup match. */
@@ -197,7 +185,7 @@ static void rules_repair(struct lb *b, struct ir_chain *c, bool link_local)
 			b->err = -ENOMEM;
 			break;
 		}
-		prefix(private4[i], plen4[i], 4, e->key, e->key_end);
+		ir_prefix_range(private4[i], plen4[i], 4, e->key, e->key_end);
 	}
 	add_stmt(b, r, IR_S_ACCEPT);
 }

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "ast.h"
 #include "diag.h"
-#include "mem.h"
 #include "pinhole.h"
 #include "validate.h"
 #include "yaml.h"
@@ -28,43 +28,14 @@ void pinhole_policy_free(struct pinhole_policy *p)
 	free(p);
 }
 
-#define ARENA_BLOCK (64u << 10)
-
-struct ph_arena {
-	struct ph_arena *next;
-	size_t used, size;
-	max_align_t data[];
-};
-
 void *policy_alloc(struct pinhole_policy *p, size_t size, size_t align)
 {
-	struct ph_arena *b = p->arena;
-	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
-
-	if (!b || at > b->size || b->size - at < size) {
-		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-
-		b = malloc(sizeof(*b) + bsize);
-		if (!b)
-			return NULL;
-		mem_prefault(b->data, bsize);
-		b->size = bsize;
-		b->next = p->arena;
-		p->arena = b;
-		at = 0;
-	}
-	b->used = at + size;
-	return (char *)b->data + at;
+	return arena_alloc(&p->arena, size, align);
 }
 
 char *policy_strdup(struct pinhole_policy *p, const char *s)
 {
-	size_t len = strlen(s) + 1;
-	char *r = policy_alloc(p, len, 1);
-
-	if (r)
-		memcpy(r, s, len);
-	return r;
+	return arena_strdup(&p->arena, s);
 }
 
 void policy_clear(struct pinhole_policy *p)
@@ -85,12 +56,7 @@ void policy_clear(struct pinhole_policy *p)
 		free(p->pinholes[i].from);
 	free(p->pinholes);
 	free(p->table);
-	while (p->arena) {
-		struct ph_arena *next = p->arena->next;
-
-		free(p->arena);
-		p->arena = next;
-	}
+	arena_release(&p->arena);
 	p->zones = NULL;
 	p->hosts = NULL;
 	p->pinholes = NULL;
