@@ -38,7 +38,7 @@ if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
 	-I"$work" -I"$lib" -o "$work/fuzz-policy" \
 	"$srcdir/tests/fuzz/fuzz-policy.c" "$lib/diag.c" "$lib/addr.c" \
 	"$lib/misspell.c" "$lib/strmap.c" "$lib/yaml.c" "$lib/validate.c" \
-	"$lib/policy.c" $yaml_flags >"$work/build.log" 2>&1; then
+	"$lib/policy.c" "$lib/arena.c" $yaml_flags >"$work/build.log" 2>&1; then
 	echo "1..1"
 	echo "not ok 1 - build the libFuzzer target"
 	sed 's/^/# /' "$work/build.log"

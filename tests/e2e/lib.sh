@@ -392,7 +392,7 @@ probe_once() {
 }
 
 # probe FROM TO PROTO PORT TRIES: probe_once, again (up to TRIES times in
-# all) while nothing answers; expected-open probes get 2 tries, so a
+# all) while nothing answers; expected-open probes get 3 tries, so a
 # loaded machine does not turn into a false "closed".
 probe() {
 	_try=1
@@ -459,7 +459,7 @@ q_todo() { echo "$*" > "$tmp/q.$q_n.todo"; }
 q_job() {
 	_res=$tmp/q.$1.res
 	set -- $(cat "$tmp/q.$1.spec")
-	_tries=2
+	_tries=3
 	[ "$1" = closed ] && _tries=1
 	probe "$2" "$3" "$4" "$5" $_tries > "$_res"
 }
