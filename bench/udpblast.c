@@ -4,16 +4,18 @@
  * udpblast: the data-plane benchmark's traffic, IPv6 UDP, bounded in packet
  * count and in time (bench/dataplane.sh).
  *
- *   udpblast send ADDR PORT [-n COUNT] [-t MS] [-s BYTES] [-f FLOWS]
+ *   udpblast send ADDR PORT [-n COUNT] [-t MS] [-s BYTES] [-c FIRST]
  *   udpblast recv PORT [-i IDLE_MS] [-t MS]
  *
  * send: at most COUNT packets (default 100000) of BYTES payload (default
  * 18: a 64-byte frame) to [ADDR]:PORT, for at most MS ms (default 1000),
  * with sendmmsg() in batches of 32. One flow (a UDP socket, source port
- * fixed) by default; -f FLOWS cycles the source port over FLOWS values
- * through a raw socket (the kernel fills in the UDP checksum), so each
- * packet of the first FLOWS is a new connection for conntrack. Prints
- * "sent N ms T".
+ * fixed) by default; -c FIRST makes every packet a new connection: packet k
+ * is connection FIRST + k, from its own source port and address (written
+ * whole through an IPPROTO_RAW socket: 2001:db8:ff00:0:1::/80 + port 1024
+ * up, 60,000 ports an address). Prints "sent N ms T cpu_ms C" (C: the
+ * sender's CPU time, which includes the forwarding done in its softirq
+ * context when the kernel charges softirqs to the task they interrupt).
  *
  * recv: counts packets on [::]:PORT until none came for IDLE_MS (default
  * 300) after the first, or MS ms (default 15000) in all. Prints
@@ -24,6 +26,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,15 +49,61 @@ static double now_ms(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "Usage: udpblast send ADDR PORT [-n COUNT] [-t MS] [-s BYTES] [-f FLOWS]\n"
+	fprintf(stderr, "Usage: udpblast send ADDR PORT [-n COUNT] [-t MS] [-s BYTES] [-c FIRST]\n"
 		"       udpblast recv PORT [-i IDLE_MS] [-t MS]\n");
 	return 2;
 }
 
+/* Connection @conn: IPv6 + UDP headers at @p, checksum included. */
+static void new_conn(unsigned char *p, unsigned long conn, const struct in6_addr *dst,
+		     unsigned int dport, size_t size)
+{
+	static const unsigned char src[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0x00, 0, 0,
+					       0, 0x01 };
+	unsigned int sport = 1024 + (unsigned int)(conn % 60000);
+	uint32_t host = (uint32_t)(conn / 60000);
+	unsigned char *u = p + 40;
+	uint32_t sum = 0;
+
+	memset(p, 0, 48);
+	p[0] = 0x60;				/* version 6 */
+	p[4] = (uint8_t)((size + 8) >> 8);	/* payload length */
+	p[5] = (uint8_t)(size + 8);
+	p[6] = IPPROTO_UDP;
+	p[7] = 64;				/* hop limit */
+	memcpy(p + 8, src, 16);
+	p[20] = (uint8_t)(host >> 24);
+	p[21] = (uint8_t)(host >> 16);
+	p[22] = (uint8_t)(host >> 8);
+	p[23] = (uint8_t)host;
+	memcpy(p + 24, dst, 16);
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = (uint8_t)(dport >> 8);
+	u[3] = (uint8_t)dport;
+	u[4] = p[4];
+	u[5] = p[5];
+	memset(u + 8, 0xa5, size);
+	/* pseudo header (addresses, length, next header), then UDP header + data */
+	for (int i = 8; i < 40; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	sum += (uint32_t)(size + 8) + IPPROTO_UDP;
+	for (size_t i = 0; i < size + 8; i += 2)
+		sum += (uint32_t)(u[i] << 8 | (i + 1 < size + 8 ? u[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	if (!sum)
+		sum = 0xffff;
+	u[6] = (uint8_t)(sum >> 8);
+	u[7] = (uint8_t)sum;
+}
+
 static int do_send(int argc, char **argv)
 {
-	unsigned long count = 100000, ms = 1000, size = 18, flows = 1, sent = 0;
-	static unsigned char buf[BATCH][8 + MAX_PAYLOAD];
+	unsigned long count = 100000, ms = 1000, size = 18, sent = 0, first = 0;
+	bool conns = false;
+	static unsigned char buf[BATCH][48 + MAX_PAYLOAD];
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_in6 dst = { .sin6_family = AF_INET6 };
@@ -67,18 +116,18 @@ static int do_send(int argc, char **argv)
 		return usage();
 	port = (unsigned int)strtoul(argv[2], NULL, 10);
 	optind = 3;
-	while ((opt = getopt(argc, argv, "n:t:s:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:s:c:")) != -1) {
 		switch (opt) {
+		case 'c': first = strtoul(optarg, NULL, 10); conns = true; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 't': ms = strtoul(optarg, NULL, 10); break;
 		case 's': size = strtoul(optarg, NULL, 10); break;
-		case 'f': flows = strtoul(optarg, NULL, 10); break;
 		default: return usage();
 		}
 	}
-	if (!port || port > 65535 || size > MAX_PAYLOAD || !flows || flows > 50000)
+	if (!port || port > 65535 || size > MAX_PAYLOAD)
 		return usage();
-	if (flows == 1) {
+	if (!conns) {
 		dst.sin6_port = htons((uint16_t)port);
 		fd = socket(AF_INET6, SOCK_DGRAM, 0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof(dst))) {
@@ -86,11 +135,9 @@ static int do_send(int argc, char **argv)
 			return 1;
 		}
 	} else {
-		int off = 6;	/* the UDP checksum: the kernel computes it */
-
-		fd = socket(AF_INET6, SOCK_RAW, IPPROTO_UDP);
-		if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) ||
-		    connect(fd, (struct sockaddr *)&dst, sizeof(dst))) {
+		/* IPPROTO_RAW: we write the IPv6 header (IPV6_HDRINCL) */
+		fd = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof(dst))) {
 			perror("udpblast: raw socket");
 			return 1;
 		}
@@ -100,15 +147,10 @@ static int do_send(int argc, char **argv)
 		unsigned char *p = buf[i];
 
 		memset(p, 0xa5, sizeof(buf[i]));
-		iov[i].iov_base = flows == 1 ? p + 8 : p;
-		iov[i].iov_len = flows == 1 ? size : size + 8;
+		iov[i].iov_base = p;
+		iov[i].iov_len = conns ? 48 + size : size;
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
-		p[4] = (uint8_t)((size + 8) >> 8);	/* UDP length */
-		p[5] = (uint8_t)(size + 8);
-		p[2] = (uint8_t)(port >> 8);
-		p[3] = (uint8_t)port;
-		p[6] = p[7] = 0;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	cpu0 = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
@@ -119,12 +161,8 @@ static int do_send(int argc, char **argv)
 		unsigned int n = count - sent < BATCH ? (unsigned int)(count - sent) : BATCH;
 		int r;
 
-		for (unsigned int i = 0; flows > 1 && i < n; i++) {
-			unsigned int sport = 10000 + (unsigned int)((sent + i) % flows);
-
-			buf[i][0] = (uint8_t)(sport >> 8);
-			buf[i][1] = (uint8_t)sport;
-		}
+		for (unsigned int i = 0; conns && i < n; i++)
+			new_conn(buf[i], first + sent + i, &dst.sin6_addr, port, size);
 		r = sendmmsg(fd, msg, n, 0);
 		if (r < 0 && errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED) {
 			perror("udpblast: sendmmsg");

@@ -41,7 +41,7 @@ ok() {	# ok STATUS DESCRIPTION [FILE to show on failure]
 		[ -n "$3" ] && sed 's/^/# /' "$3"
 	fi
 }
-echo "1..5"
+echo "1..6"
 
 sh "$srcdir/bench/gen-policy.sh" 400 >"$TMP/p.yaml"
 "$PINHOLE" check "$TMP/p.yaml" >/dev/null 2>"$TMP/err"
@@ -68,3 +68,9 @@ st=$?
 awk -F'|' '/^\| 20 \|/ { for (i = 3; i <= 6; i++) if ($i + 0 <= 0) bad = 1; found = 1 }
 	END { exit !(found && !bad) }' "$TMP/dp" || st=1
 ok $st "dataplane.sh: (a)-(d) forward the flow of the last pinhole at 20 pinholes" "$TMP/dp"
+
+MODE=newflow R=1 COUNT=2000 MS=200 sh "$srcdir/bench/dataplane.sh" 20 >"$TMP/dpn" 2>&1
+st=$?
+awk -F'|' '/^\| 20 \|/ { for (i = 3; i <= 6; i++) if ($i + 0 <= 0) bad = 1; found = 1 }
+	END { exit !(found && !bad) }' "$TMP/dpn" || st=1
+ok $st "dataplane.sh MODE=newflow: a new connection per packet gets through (a)-(d)" "$TMP/dpn"
