@@ -85,6 +85,8 @@ CPU_RX=0
 [ "$(nproc)" -ge 2 ] && CPU_RX=1
 
 mac() { ip -n "$1" -o link show "$2" | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/'; }
+# sysctl NS KEY VALUE, without procps: /proc/sys/net is the namespace's own
+nsctl() { ip netns exec "$1" sh -c "echo $3 >/proc/sys/$(echo "$2" | tr . /)"; }
 
 # chain X: wan (2001:db8:ff00::2) -- wan0 [router] br-lan -- lan (TARGET)
 chain() {
@@ -92,15 +94,14 @@ chain() {
 	for ns in "$wan" "$rtr" "$lan"; do
 		ip netns add "$ns"
 		# no duplicate address detection: addresses usable at once
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+		nsctl "$ns" net.ipv6.conf.default.accept_dad 0
+		nsctl "$ns" net.ipv6.conf.all.accept_dad 0
 		ip -n "$ns" link set lo up
 	done
 	ip -n "$rtr" link add wan0 type veth peer name w0 netns "$wan"
 	ip -n "$rtr" link add br-lan type veth peer name l0 netns "$lan"
-	ip netns exec "$rtr" sysctl -qw net.ipv6.conf.all.forwarding=1
-	ip netns exec "$rtr" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 \
-		2>/dev/null || true
+	nsctl "$rtr" net.ipv6.conf.all.forwarding 1
+	nsctl "$rtr" net.netfilter.nf_conntrack_udp_timeout 1 2>/dev/null || true
 	ip -n "$wan" link set w0 up
 	ip -n "$lan" link set l0 up
 	ip -n "$rtr" link set wan0 up

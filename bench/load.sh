@@ -11,7 +11,9 @@
 #   apply      pinhole apply POLICY (parse, validate, compile, one netlink
 #              batch, save the state file) into an empty namespace
 #   nft -f     nft -f of the compile output into an empty namespace
-#   ratio      apply / nft -f (issue 6 target: <= 0.5 at 20k)
+#   ratio      apply / nft -f (issue 6 target: <= 0.5 at 20k): the median of
+#              each run's ratio, the two loads of a run being back to back
+#              (on a shared machine both drift together)
 #   check      pinhole check POLICY (parse + validate + compile, no kernel)
 #   compile    pinhole compile POLICY >/dev/null (check + nft text)
 #   diff       pinhole diff POLICY right after apply, same namespace (reads
@@ -66,11 +68,13 @@ for N in "$@"; do
 			exit 1; }
 		i=$((i + 1))
 	done
+	paste "$TMP/a" "$TMP/n" | awk '{ print $6 ? $1 / $6 : 0 }' >"$TMP/ratio"
 	awk -v n="$N" -v a="$(col 1 "$TMP/a")" -v f="$(col 1 "$TMP/n")" \
+	    -v r="$(median <"$TMP/ratio")" \
 	    -v c="$(col 1 "$TMP/c")" -v k="$(col 1 "$TMP/k")" -v d="$(col 1 "$TMP/d")" \
 	    -v ra="$(col 4 "$TMP/a")" -v rn="$(col 4 "$TMP/n")" 'BEGIN {
 		printf "| %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.0f | %.1f | %.1f |\n",
-			n, a, f, f ? a / f : 0, c, k, d, ra / 1024, rn / 1024 }'
+			n, a, f, r, c, k, d, ra / 1024, rn / 1024 }'
 done
 echo
 echo "medians of $R runs ($R_BIG from 50000 pinholes), wall time, each load in a fresh network namespace"
