@@ -686,6 +686,18 @@ static void rules_dhcp_client(struct cc *cc, struct ir_chain *c)
 	stmt(cc, r, IR_S_ACCEPT);
 }
 
+/* What every input chain accepts first: loopback, replies, ICMPv6, DHCP. */
+static void rules_input_common(struct cc *cc, struct ir_chain *in)
+{
+	struct ir_rule *r = new_rule(cc, in, NULL, NULL);
+
+	m_ifname(cc, r, IR_F_IIFNAME, "lo");
+	stmt(cc, r, IR_S_ACCEPT);
+	rule_ct(cc, in);
+	rules_icmpv6(cc, in, true);
+	rules_dhcp_client(cc, in);
+}
+
 /* The end of a chain that saw unsolicited traffic: log, then the verdict. */
 static void rules_final(struct cc *cc, struct ir_chain *c, enum ph_defaults_verdict v)
 {
@@ -986,7 +998,6 @@ static void compile_host_mode(struct cc *cc)
 {
 	const struct pinhole_policy *p = cc->p;
 	struct ir_chain *in;
-	struct ir_rule *r;
 
 	for (int pass = 0; pass < 2; pass++) {
 		cc->counting = pass == 0;
@@ -1007,12 +1018,7 @@ static void compile_host_mode(struct cc *cc)
 		cc->err = -ENOMEM;
 		return;
 	}
-	r = new_rule(cc, in, NULL, NULL);
-	m_ifname(cc, r, IR_F_IIFNAME, "lo");
-	stmt(cc, r, IR_S_ACCEPT);
-	rule_ct(cc, in);
-	rules_icmpv6(cc, in, true);
-	rules_dhcp_client(cc, in);
+	rules_input_common(cc, in);
 	for (size_t i = 0; i < cc->r->n_sets; i++)
 		rule_lookup(cc, in, cc->r->sets[i], !strcmp(cc->r->sets[i]->name, "in6") ? 6 : 4);
 	for (size_t i = 0; i < p->n_pinholes; i++) {
@@ -1075,12 +1081,7 @@ static void compile_router_mode(struct cc *cc)
 	}
 
 	/* input: the router itself */
-	r = new_rule(cc, in, NULL, NULL);
-	m_ifname(cc, r, IR_F_IIFNAME, "lo");
-	stmt(cc, r, IR_S_ACCEPT);
-	rule_ct(cc, in);
-	rules_icmpv6(cc, in, true);
-	rules_dhcp_client(cc, in);
+	rules_input_common(cc, in);
 	for (size_t z = 0; z < p->n_zones; z++)
 		if (!p->zones[z].is_wan)
 			rule_jump_per_if(cc, in, IR_F_IIFNAME, &p->zones[z], NULL);
