@@ -1449,6 +1449,17 @@ static void warn_overlap(struct vctx *c, const struct opening *a,
 		      lo == hi ? "is" : "are", q(c, eph->name));
 }
 
+/*
+ * Once every pinhole is parsed, nothing looks a host or a pinhole up by
+ * name again: their maps (8 MiB at 100,000 of each) go before the repeat
+ * check allocates its own arrays.
+ */
+static void drop_name_maps(struct vctx *c)
+{
+	strmap_free(&c->hosts);
+	strmap_free(&c->names);
+}
+
 static void warn_repeats(struct vctx *c, const bool *ok)
 {
 	const struct pinhole_policy *p = c->p;
@@ -1559,6 +1570,7 @@ static int do_pinholes(struct vctx *c, const struct field *f)
 		p->n_pinholes++;
 		ok[i] = parse_pinhole(c, i, v->kids[i]) == 0;
 	}
+	drop_name_maps(c);
 	if (!full(c))
 		warn_repeats(c, ok);
 	free(ok);
@@ -1612,8 +1624,10 @@ static void validate_root(struct vctx *c, const struct ynode *root)
 		do_hosts(c, &f[F_HOSTS]);
 	if (!full(c) && !c->pinholes_streamed)
 		do_pinholes(c, &f[F_PINHOLES]);
-	else if (!full(c))
+	else if (!full(c)) {
+		drop_name_maps(c);
 		warn_repeats(c, c->ok);
+	}
 	if (!full(c))
 		do_ipv4(c, &f[F_IPV4]);
 }
