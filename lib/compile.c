@@ -68,6 +68,8 @@ static struct ir_rule *new_rule(struct cc *cc, struct ir_chain *c,
 		return NULL;
 	}
 	r->loc = loc ? *loc : no_loc;
+	if (loc)
+		r->loc.file = cc->r->file;	/* the ruleset's own copy */
 	return r;
 }
 
@@ -891,6 +893,7 @@ static void add_logical(struct cc *cc, const struct ph_pinhole *ph,
 	}
 	lp->pooled = true;
 	lp->loc = ph->loc;
+	lp->loc.file = cc->r->file;
 	lp->family = family;
 	lp->protos = ph->protos;
 	lp->kind = IR_PH_SELF;
@@ -1192,21 +1195,25 @@ static void compile_router_mode(struct cc *cc)
 	}
 }
 
-EXPORT_SYMBOL(pinhole_ruleset_compile);
-int pinhole_ruleset_compile(const struct pinhole_policy *p, struct pinhole_diag *d,
-			    struct pinhole_ruleset **out)
+EXPORT_SYMBOL(pinhole_ruleset_compile_flags);
+int pinhole_ruleset_compile_flags(const struct pinhole_policy *p,
+				  unsigned int flags, struct pinhole_diag *d,
+				  struct pinhole_ruleset **out)
 {
 	struct cc cc = { .p = p, .d = d };
 
 	*out = NULL;
 	cc.r = ir_ruleset_new(p->table ? p->table : "pinhole");
 	cc.names = calloc(p->n_pinholes ? p->n_pinholes : 1, sizeof(*cc.names));
-	if (!cc.r || !cc.names) {
+	if (!cc.r || !cc.names || !(cc.r->file = strdup(p->file))) {
 		pinhole_ruleset_free(cc.r);
 		free(cc.names);
 		return -ENOMEM;
 	}
-	record_pinholes(&cc);
+	if (flags & PINHOLE_COMPILE_PINHOLES) {
+		record_pinholes(&cc);
+		cc.r->has_pinholes = true;
+	}
 	if (p->router)
 		compile_router_mode(&cc);
 	else
@@ -1218,4 +1225,11 @@ int pinhole_ruleset_compile(const struct pinhole_policy *p, struct pinhole_diag 
 	}
 	*out = cc.r;
 	return 0;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_compile);
+int pinhole_ruleset_compile(const struct pinhole_policy *p, struct pinhole_diag *d,
+			    struct pinhole_ruleset **out)
+{
+	return pinhole_ruleset_compile_flags(p, PINHOLE_COMPILE_PINHOLES, d, out);
 }

@@ -311,7 +311,8 @@ static void print_set_body(FILE *f, const struct ir_set *s, unsigned int flags,
 		print_elem_key(f, s, e);
 		if (s->flags & IR_SET_COUNTER && flags & IR_EMIT_COUNTERS) {
 			fputc(' ', f);
-			print_counter(f, e->packets, e->bytes, flags);
+			print_counter(f, s->counters ? s->counters[i].packets : 0,
+				      s->counters ? s->counters[i].bytes : 0, flags);
 		}
 		if (e->comment) {
 			fputs(" comment ", f);

@@ -142,22 +142,44 @@ void ir_set_free(struct ir_set *s)
 	for (size_t i = 0; !s->pooled_comments && i < s->n_elems; i++)
 		free(s->elems[i].comment);
 	free(s->elems);
+	free(s->counters);
 	free(s);
 }
 
 struct ir_elem *ir_set_add_elem(struct ir_set *s)
 {
+	size_t cap = s->cap_elems;
 	struct ir_elem *e;
 
 	if (!grow((void **)&s->elems, &s->cap_elems, s->n_elems, sizeof(*s->elems)))
 		return NULL;
+	if (s->counters && s->cap_elems != cap) {
+		struct ir_counter *c = realloc(s->counters,
+					       s->cap_elems * sizeof(*c));
+
+		if (!c) {
+			s->cap_elems = cap;	/* elems grew; it does no harm */
+			return NULL;
+		}
+		s->counters = c;
+	}
+	if (s->counters)
+		memset(&s->counters[s->n_elems], 0, sizeof(*s->counters));
 	e = &s->elems[s->n_elems++];
 	memset(e, 0, sizeof(*e));
 	return e;
 }
 
+int ir_set_want_counters(struct ir_set *s)
+{
+	if (s->counters)
+		return 0;
+	s->counters = calloc(s->cap_elems ? s->cap_elems : 1, sizeof(*s->counters));
+	return s->counters ? 0 : -ENOMEM;
+}
+
 /*
- * Sorting moves 16-byte keys and an index, not 112-byte elements: the first
+ * Sorting moves 16-byte keys and an index, not 64-byte elements: the first
  * 16 key bytes as two big-endian words decide almost every comparison (an
  * IPv6 address, or the whole key of a smaller set), the rest of the key,
  * the key end and then the original position settle ties. The elements are
@@ -257,15 +279,21 @@ void ir_set_sort(struct ir_set *s)
 		/* no memory for the keys: the slow way needs none */
 		for (size_t i = 1; i < n; i++) {
 			struct ir_elem x = s->elems[i];
+			struct ir_counter xc = s->counters ? s->counters[i] :
+					       (struct ir_counter){ 0 };
 			size_t m = i;
 
 			while (m > 0 && (memcmp(s->elems[m - 1].key, x.key, IR_KEY_MAX) ?:
 					 memcmp(s->elems[m - 1].key_end, x.key_end,
 						IR_KEY_MAX)) > 0) {
 				s->elems[m] = s->elems[m - 1];
+				if (s->counters)
+					s->counters[m] = s->counters[m - 1];
 				m--;
 			}
 			s->elems[m] = x;
+			if (s->counters)
+				s->counters[m] = xc;
 		}
 		return;
 	}
@@ -278,20 +306,27 @@ void ir_set_sort(struct ir_set *s)
 	sort_keys(k, n, s->elems);
 	/* position j takes element k[j].i: follow each cycle once */
 	for (size_t j = 0; j < n; j++) {
+		struct ir_counter tc = { 0 };
 		struct ir_elem t;
 		size_t at = j;
 
 		if (k[j].i == j)
 			continue;
 		t = s->elems[j];
+		if (s->counters)
+			tc = s->counters[j];
 		while (k[at].i != j) {
 			size_t from = k[at].i;
 
 			s->elems[at] = s->elems[from];
+			if (s->counters)
+				s->counters[at] = s->counters[from];
 			k[at].i = (uint32_t)at;
 			at = from;
 		}
 		s->elems[at] = t;
+		if (s->counters)
+			s->counters[at] = tc;
 		k[at].i = (uint32_t)at;
 	}
 	free(k);
@@ -423,6 +458,7 @@ void pinhole_ruleset_free(struct pinhole_ruleset *r)
 	free(r->chains);
 	free(r->sets);
 	free(r->table);
+	free(r->file);
 	arena_release(&r->pool);
 	free(r);
 }

@@ -91,7 +91,13 @@ const struct ir_field_desc *ir_field(enum ir_field f);
 
 #define IR_VAL_MAX	16	/* one field value */
 #define IR_CONCAT_MAX	4	/* fields in one concatenated key */
-#define IR_KEY_MAX	40	/* concatenated key: fields padded to 4 bytes */
+/*
+ * The longest concatenated key (fields padded to 4 bytes) pinhole builds:
+ * ipv6_addr . inet_proto . inet_service. Every element holds two keys, so
+ * this is most of the IR at 100,000 pinholes; a live set with longer keys
+ * is not one of pinhole's (nl_decode.c keeps it as an unknown set).
+ */
+#define IR_KEY_MAX	24
 #define IR_DATA_MAX	8	/* map data: ipv4_addr . inet_service */
 #define IR_NAME_MAX	32	/* set and chain names */
 
@@ -122,14 +128,17 @@ unsigned int ir_keys_off(const struct ir_key *keys, unsigned int i);
  * @key_end: upper bound, inclusive; equal to @key for exact elements
  * @data: map data (maps only), register layout
  * @comment: owned; NULL for none (the pinhole's name)
- * @packets: per-element counter (decoded state, or a seed)
- * @bytes: per-element counter
+ *
+ * Counters are not here: only decoded sets have them (ir_set.counters).
  */
 struct ir_elem {
 	uint8_t key[IR_KEY_MAX];
 	uint8_t key_end[IR_KEY_MAX];
 	uint8_t data[IR_DATA_MAX];
 	char *comment;
+};
+
+struct ir_counter {
 	uint64_t packets, bytes;
 };
 
@@ -147,6 +156,9 @@ enum ir_set_flags {
  * @flags: enum ir_set_flags
  * @data: map data types (IR_T_IPADDR [, IR_T_INET_SERVICE])
  * @elems: the elements, in emission order (sorted by key by the compiler)
+ * @counters: decoded sets with per-element counters: one per element, room
+ *	for @cap_elems (ir_set_add_elem() keeps it so, ir_set_sort() moves them
+ *	with their elements); NULL otherwise
  * @id: transaction id assigned by the netlink builder
  * @pooled_comments: the elements' comments belong to the ruleset's string
  *	pool (the compiler's sets), not to the elements
@@ -159,6 +171,7 @@ struct ir_set {
 	unsigned int n_data;
 	enum ir_type data[2];
 	struct ir_elem *elems;
+	struct ir_counter *counters;
 	size_t n_elems, cap_elems;
 	uint32_t id;
 	bool pooled_comments;
@@ -326,19 +339,25 @@ struct ir_pinhole {
 /**
  * struct pinhole_ruleset - the table
  * @table: its name (inet family)
+ * @file: the policy's file name, owned: every location in the ruleset
+ *	points at it (NULL for decoded and built-in rulesets)
  * @sets: named sets and maps, declared before the chains
  * @chains: base and regular chains, in print order
+ * @pinholes: the logical layer, built only on request
+ *	(PINHOLE_COMPILE_PINHOLES; @has_pinholes says it was)
  */
 struct arena_block;
 
 struct pinhole_ruleset {
 	char *table;
+	char *file;
 	struct ir_set **sets;
 	size_t n_sets, cap_sets;
 	struct ir_chain **chains;
 	size_t n_chains, cap_chains;
 	struct ir_pinhole *pinholes;
 	size_t n_pinholes, cap_pinholes;
+	bool has_pinholes;
 	struct arena_block *pool;
 };
 
@@ -349,6 +368,8 @@ struct ir_set *ir_set_new_anon(void);
 void ir_set_free(struct ir_set *s);
 /* Append an element; returns it zeroed (key/key_end/data to fill) or NULL. */
 struct ir_elem *ir_set_add_elem(struct ir_set *s);
+/* Give @s per-element counters (zero); 0 or -ENOMEM. */
+int ir_set_want_counters(struct ir_set *s);
 /* Sort elements by (key, key_end) so output is canonical; stable. */
 void ir_set_sort(struct ir_set *s);
 

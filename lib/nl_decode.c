@@ -139,7 +139,7 @@ static bool keys_of_type(uint32_t type, struct ir_set *s)
 		memset(&s->keys[i], 0, sizeof(s->keys[i]));
 		s->keys[i].field = f[n - 1 - i];
 	}
-	return true;
+	return ir_keys_len(s->keys, n) <= IR_KEY_MAX;	/* else: not pinhole's */
 }
 
 struct raw_elem {
@@ -147,16 +147,17 @@ struct raw_elem {
 	bool end;
 	bool open;
 	struct ir_elem e;
+	struct ir_counter ctr;
 };
 
 static int elem_counter_cb(struct nftnl_expr *e, void *data)
 {
-	struct ir_elem *ie = data;
+	struct ir_counter *c = data;
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 
 	if (name && !strcmp(name, "counter")) {
-		ie->packets += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
-		ie->bytes += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+		c->packets += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		c->bytes += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
 	}
 	return 0;
 }
@@ -206,6 +207,8 @@ static int push_elem(struct ir_set *s, const struct raw_elem *re,
 	*e = re->e;
 	memcpy(e->key, re->key, IR_KEY_MAX);
 	memcpy(e->key_end, hi, IR_KEY_MAX);
+	if (s->counters)
+		s->counters[s->n_elems - 1] = re->ctr;
 	return 0;
 }
 
@@ -252,7 +255,7 @@ static int decode_elems(struct ir_set *s, struct nftnl_set *ns)
 		if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_FLAGS))
 			re->end = nftnl_set_elem_get_u32(ne, NFTNL_SET_ELEM_FLAGS) &
 				  NFT_SET_ELEM_INTERVAL_END;
-		nftnl_set_elem_expr_foreach(ne, elem_counter_cb, &re->e);
+		nftnl_set_elem_expr_foreach(ne, elem_counter_cb, &re->ctr);
 		if (elem_udata(ne, re) < 0)
 			goto out;
 	}
@@ -330,8 +333,11 @@ static int fill_set(struct ir_set *s, struct nftnl_set *ns)
 		}
 	}
 	nftnl_set_expr_foreach(ns, set_has_counter, &counter);
-	if (counter)
+	if (counter) {
 		s->flags |= IR_SET_COUNTER;
+		if (ir_set_want_counters(s) < 0)
+			return -ENOMEM;
+	}
 	return decode_elems(s, ns);
 }
 

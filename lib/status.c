@@ -163,8 +163,10 @@ static int from_set(struct table *t, const struct ir_set *s)
 		if ((s->flags & IR_SET_MAP) && s->n_data >= 1 &&
 		    s->data[0] == IR_T_IPADDR)
 			fmt_field(e, IR_F_IP_DADDR, el->data, el->data, NULL);
-		e->packets += el->packets;
-		e->bytes += el->bytes;
+		if (s->counters) {
+			e->packets += s->counters[i].packets;
+			e->bytes += s->counters[i].bytes;
+		}
 	}
 	return 0;
 }

@@ -332,6 +332,8 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 	struct uci_out o = { .f = f, .batch = batch != 0 };
 	int ret = 0;
 
+	if (!r->has_pinholes)
+		return -EINVAL;
 	for (size_t i = 0; i < r->n_pinholes; i++)
 		if (check_pinhole(&r->pinholes[i], d) < 0)
 			ret = -1;

@@ -96,12 +96,11 @@ static int load_lockdown(const char *table, const char *policy)
 int apply_boot(const char *policy)
 {
 	struct pinhole_ruleset *r = NULL;
-	struct pinhole_policy *p = NULL;
 	struct state *st = boot_state();
 	const char *table = "pinhole";
 	int ret, failed;
 
-	failed = load_and_compile(policy, &p, &r);
+	failed = load_and_compile(policy, 0, &r);
 	if (failed == EXIT_OK) {
 		failed = cli_apply(r, 3);
 		if (failed == EXIT_OK) {
@@ -136,7 +135,6 @@ int apply_boot(const char *policy)
 	}
 out:
 	pinhole_ruleset_free(r);
-	pinhole_policy_free(p);
 	state_close(st);
 	return ret;
 }

@@ -24,12 +24,10 @@
 int apply_plain(const char *policy)
 {
 	struct pinhole_ruleset *r = NULL;
-	struct pinhole_policy *p = NULL;
 	struct state *st = NULL;
 	int ret;
 
-	/* the policy stays alive: kernel errors are located in it */
-	ret = load_and_compile(policy, &p, &r);
+	ret = load_and_compile(policy, 0, &r);
 	if (ret != EXIT_OK)
 		return ret;
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
@@ -39,7 +37,6 @@ int apply_plain(const char *policy)
 		ret = save_applied(st, r);
 	state_close(st);
 	pinhole_ruleset_free(r);
-	pinhole_policy_free(p);
 	return ret;
 }
 

@@ -14,7 +14,7 @@ int cmd_check(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error(argv[0], "POLICY");
-	ret = load_and_compile(argv[1], NULL, &r);
+	ret = load_and_compile(argv[1], 0, &r);
 	pinhole_ruleset_free(r);
 	return ret;
 }

@@ -17,7 +17,7 @@ int cmd_compile(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error(argv[0], "POLICY");
-	ret = load_and_compile(argv[1], NULL, &r);
+	ret = load_and_compile(argv[1], 0, &r);
 	if (ret != EXIT_OK)
 		return ret;
 	if (pinhole_ruleset_emit(r, stdout) < 0 || fflush(stdout) != 0) {

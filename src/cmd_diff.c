@@ -21,7 +21,7 @@ int cmd_diff(int argc, char **argv)
 
 	if (argc != 2 || argv[1][0] == '-')
 		return usage_error(argv[0], "POLICY");
-	ret = load_and_compile(argv[1], NULL, &want);
+	ret = load_and_compile(argv[1], 0, &want);
 	if (ret != EXIT_OK)
 		return ret;
 	table = pinhole_ruleset_table(want);

@@ -19,7 +19,6 @@
 
 int cmd_uci(int argc, char **argv)
 {
-	struct pinhole_policy *p = NULL;
 	struct pinhole_ruleset *r = NULL;
 	struct pinhole_diag *d = NULL;
 	const char *path = NULL;
@@ -38,8 +37,7 @@ int cmd_uci(int argc, char **argv)
 	}
 	if (!path)
 		return usage_error(argv[0], UCI_ARGS);
-	/* the policy owns the file name in every location: keep it */
-	ret = load_and_compile(path, &p, &r);
+	ret = load_and_compile(path, PINHOLE_COMPILE_PINHOLES, &r);
 	if (ret != EXIT_OK)
 		return ret;
 	d = pinhole_diag_new();
@@ -60,6 +58,5 @@ int cmd_uci(int argc, char **argv)
 out:
 	pinhole_diag_free(d);
 	pinhole_ruleset_free(r);
-	pinhole_policy_free(p);
 	return ret;
 }

@@ -289,7 +289,6 @@ void pending_drop(struct state *st)
 int apply_confirm(const char *policy, unsigned int seconds)
 {
 	struct pinhole_ruleset *r = NULL, *prev = NULL;
-	struct pinhole_policy *p = NULL;
 	struct serial_timer old = { 0 }, t = { 0 };
 	struct state *st = NULL;
 	enum pending ps;
@@ -300,7 +299,7 @@ int apply_confirm(const char *policy, unsigned int seconds)
 	size_t unknown;
 	int ret;
 
-	ret = load_and_compile(policy, &p, &r);
+	ret = load_and_compile(policy, 0, &r);
 	if (ret != EXIT_OK)
 		return ret;
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
@@ -393,7 +392,6 @@ int apply_confirm(const char *policy, unsigned int seconds)
 out:
 	pinhole_ruleset_free(prev);
 	pinhole_ruleset_free(r);
-	pinhole_policy_free(p);
 	state_close(st);
 	return ret;
 }

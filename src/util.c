@@ -16,7 +16,7 @@ int usage_error(const char *sub, const char *args)
 	return EXIT_POLICY;
 }
 
-int load_and_compile(const char *path, struct pinhole_policy **policy_out,
+int load_and_compile(const char *path, unsigned int flags,
 		     struct pinhole_ruleset **out)
 {
 	struct pinhole_diag *d = pinhole_diag_new();
@@ -30,7 +30,9 @@ int load_and_compile(const char *path, struct pinhole_policy **policy_out,
 	}
 	r = pinhole_policy_load_file(path, d, &p);
 	if (r == 0)
-		r = pinhole_ruleset_compile(p, d, out);
+		r = pinhole_ruleset_compile_flags(p, flags, d, out);
+	/* the biggest thing in memory at 100,000 pinholes: gone before apply */
+	pinhole_policy_free(p);
 	pinhole_diag_print(d, stderr);
 	if (r == -1 || (r == 0 && pinhole_diag_errors(d))) {
 		ret = EXIT_POLICY;
@@ -45,13 +47,7 @@ int load_and_compile(const char *path, struct pinhole_policy **policy_out,
 	if (ret != EXIT_OK) {
 		pinhole_ruleset_free(*out);
 		*out = NULL;
-		pinhole_policy_free(p);
-		p = NULL;
 	}
-	if (policy_out)
-		*policy_out = p;
-	else
-		pinhole_policy_free(p);
 	pinhole_diag_free(d);
 	return ret;
 }

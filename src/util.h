@@ -10,11 +10,12 @@ struct pinhole_policy;
 struct pinhole_ruleset;
 
 /*
- * Load, validate and compile POLICY; print every diagnostic to stderr.
+ * Load, validate and compile POLICY (@flags: PINHOLE_COMPILE_*); print
+ * every diagnostic to stderr. The policy is freed before this returns: the
+ * ruleset keeps its own copy of the file name for locating kernel errors.
  * Returns EXIT_OK with *out set, or EXIT_POLICY / EXIT_SYSTEM.
- * @policy_out may be NULL; otherwise the caller frees the policy too.
  */
-int load_and_compile(const char *path, struct pinhole_policy **policy_out,
+int load_and_compile(const char *path, unsigned int flags,
 		     struct pinhole_ruleset **out);
 
 /* "Usage: pinhole SUB ARGS" on stderr; returns EXIT_POLICY. */

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -625,6 +626,12 @@ static void test_hand_built(void)
 	struct conf c;
 	char *out, *msg;
 	int ret;
+
+	/* a table alone has no pinhole layer to print */
+	out = uci_text(r, d, 0, &ret);
+	ok(ret == -EINVAL && !*out, "a ruleset without its pinhole layer is refused");
+	free(out);
+	r->has_pinholes = true;
 
 	/* a quote in a name survives both forms */
 	lp = hand(r, "it's", 6, 1);
