@@ -574,6 +574,8 @@ static void finish_sets(struct cc *cc)
 			s->elems[out++] = s->elems[j];
 		}
 		s->n_elems = out;
+		if (!(s->flags & (IR_SET_INTERVAL | IR_SET_ANON)))
+			s->size = ir_set_hash_size(s->n_elems);
 	}
 	if (cc->r->n_sets > 1)
 		qsort(cc->r->sets, cc->r->n_sets, sizeof(*cc->r->sets), cmp_set_name);

@@ -333,6 +333,8 @@ static void print_set(FILE *f, const struct ir_set *s, unsigned int flags)
 	for (unsigned int i = 0; i < s->n_data; i++)
 		fprintf(f, "%s%s", i ? " . " : " : ", type_name(s->data[i]));
 	fputc('\n', f);
+	if (s->size)
+		fprintf(f, "\t\tsize %" PRIu32 "\n", s->size);
 	if (s->flags & IR_SET_INTERVAL)
 		fputs("\t\tflags interval\n", f);
 	if (s->flags & IR_SET_COUNTER)

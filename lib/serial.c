@@ -6,8 +6,9 @@
  * Payload of SERIAL_RULESET (integers little-endian; str = u32 length +
  * bytes without NUL; ostr = str, or length 0xffffffff for none):
  *	str table; u32 n_sets; set[n_sets]; u32 n_chains; chain[n_chains]
- *	set:	str name ("" when anonymous); keys; u32 flags; u8 n_data;
- *		u8 data[n_data]; u32 n_elems; elem[n_elems]
+ *	set:	str name ("" when anonymous); keys; u32 flags; u32 size
+ *		(not in version 1); u8 n_data; u8 data[n_data]; u32 n_elems;
+ *		elem[n_elems]
  *	keys:	u8 n; n x { u8 field; u8 masked; u8 mask[16] }
  *	elem:	key[klen]; key_end[klen]; data[8] (maps only); ostr comment,
  *		klen = ir_keys_len() of the set's keys
@@ -39,19 +40,39 @@
 
 static const uint8_t magic[4] = { 'P', 'H', 'S', 'T' };
 
+/*
+ * CRC-32 (IEEE, reflected), eight bytes per step: t[k][b] is the CRC of
+ * byte b followed by k zero bytes, so the eight table lookups of a step are
+ * independent. The tables (8 KiB) are built per call, on the stack: cheap
+ * next to the megabytes of a large state file, and no shared state.
+ */
 uint32_t serial_crc32(const uint8_t *p, size_t len)
 {
-	uint32_t table[256], crc = 0xffffffffu;
+	uint32_t t[8][256], crc = 0xffffffffu;
 
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
 
 		for (int k = 0; k < 8; k++)
 			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		table[i] = c;
+		t[0][i] = c;
 	}
-	for (size_t i = 0; i < len; i++)
-		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	for (uint32_t i = 0; i < 256; i++)
+		for (int k = 1; k < 8; k++)
+			t[k][i] = t[0][t[k - 1][i] & 0xff] ^ (t[k - 1][i] >> 8);
+	for (; len >= 8; p += 8, len -= 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+				     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 |
+			      (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+
+		crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^
+		      t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+		      t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
+		      t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+	}
+	while (len--)
+		crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return crc ^ 0xffffffffu;
 }
 
@@ -139,6 +160,7 @@ static void put_set(struct wr *w, const struct ir_set *s)
 	put_str(w, s->flags & IR_SET_ANON ? "" : s->name, IR_NAME_MAX - 1);
 	put_keys(w, s->keys, s->n_keys);
 	put_u32(w, s->flags);
+	put_u32(w, s->size);
 	put_u8(w, (uint8_t)s->n_data);
 	for (unsigned int i = 0; i < s->n_data; i++)
 		put_u8(w, (uint8_t)s->data[i]);
@@ -337,6 +359,7 @@ size_t serial_unknown_rules(const struct pinhole_ruleset *r)
 struct rd {
 	const uint8_t *p;
 	size_t len, off;
+	unsigned int version;
 	bool bad;	/* sticky: every later read yields zeroes */
 };
 
@@ -458,6 +481,8 @@ static int get_set_body(struct rd *r, struct ir_set *s, bool anon)
 	    (anon && (flags & IR_SET_MAP)))
 		return -EBADMSG;
 	s->flags = flags;
+	if (r->version >= 2)
+		s->size = get_u32(r);
 	s->n_data = get_u8(r);
 	if (s->n_data > 2 || !(s->flags & IR_SET_MAP) != !s->n_data)
 		return -EBADMSG;
@@ -683,14 +708,15 @@ static int open_image(const uint8_t *buf, size_t len, enum serial_kind want,
 	       (uint32_t)buf[10] << 16 | (uint32_t)buf[11] << 24;
 	crc = (uint32_t)buf[12] | (uint32_t)buf[13] << 8 |
 	      (uint32_t)buf[14] << 16 | (uint32_t)buf[15] << 24;
-	if (version != SERIAL_VERSION)
+	if (version < SERIAL_VERSION_MIN || version > SERIAL_VERSION)
 		return -EPROTONOSUPPORT;
 	if (plen != len - SERIAL_HDR_LEN || serial_crc32(buf + SERIAL_HDR_LEN, plen) != crc)
 		return -EBADMSG;
 	if (want == SERIAL_RULESET ? kind != SERIAL_RULESET && kind != SERIAL_ABSENT :
 	    kind != want)
 		return -EBADMSG;
-	*r = (struct rd){ .p = buf + SERIAL_HDR_LEN, .len = plen };
+	*r = (struct rd){ .p = buf + SERIAL_HDR_LEN, .len = plen,
+			  .version = version };
 	return kind;
 }
 

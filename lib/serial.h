@@ -30,7 +30,9 @@ struct pinhole_ruleset;
  * it returns can be emitted and built into a batch safely.
  */
 
-#define SERIAL_VERSION	1
+/* 2: sets carry their declared size; version 1 images (no size) still read */
+#define SERIAL_VERSION	2
+#define SERIAL_VERSION_MIN	1
 #define SERIAL_HDR_LEN	16
 /* Largest file the reader accepts (a 100k-element set is about 10 MiB). */
 #define SERIAL_MAX_LEN	(256u << 20)

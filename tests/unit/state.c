@@ -203,6 +203,7 @@ static struct pinhole_ruleset *hand_built(void)
 	map->keys[0].field = IR_F_L4PROTO;
 	map->keys[1].field = IR_F_TH_DPORT;
 	map->flags = IR_SET_MAP;
+	map->size = 128;
 	map->n_data = 2;
 	map->data[0] = IR_T_IPADDR;
 	map->data[1] = IR_T_INET_SERVICE;
@@ -379,9 +380,21 @@ static void test_corrupt(const char *what, const uint8_t *img, size_t len,
 	free(m);
 }
 
+static uint32_t crc_bitwise(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = crc & 1 ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
+	}
+	return ~crc;
+}
+
 static void test_other_images(void)
 {
-	struct pinhole_ruleset *r = ir_ruleset_new("t"), *back = NULL;
+	struct pinhole_ruleset *r = ir_ruleset_new("t"), *back = NULL, *r2 = NULL;
 	struct serial_timer t = { 0x1122334455667788ull, 4242, 99, 1700000000 }, t2;
 	struct ir_chain *c = ir_chain_add(r, "input", IR_CHAIN_FILTER, 1, 0, 0);
 	struct ir_rule *rule = ir_chain_add_rule(c);
@@ -405,6 +418,21 @@ static void test_other_images(void)
 	ok(serial_write_ruleset(NULL, NULL, &img, &len) == -EINVAL,
 	   "absent without a table name is refused");
 
+	/* version 1 differs only in sets (no size): a set-less table reads */
+	r = ir_ruleset_new("v1");
+	c = ir_chain_add(r, "input", IR_CHAIN_FILTER, 1, 0, 0);
+	ir_rule_stmt(ir_chain_add_rule(c), IR_S_ACCEPT);
+	ok(serial_write_ruleset(r, NULL, &img, &len) == 0 && (img[4] = 1) &&
+	   serial_read_ruleset(img, len, &back, NULL) == 0 && back &&
+	   back->n_chains == 1 && back->chains[0]->n_rules == 1,
+	   "a version 1 image still reads");
+	img[4] = 0;
+	ok(serial_read_ruleset(img, len, &r2, NULL) == -EPROTONOSUPPORT,
+	   "version 0 is refused");
+	free(img);
+	pinhole_ruleset_free(back);
+	pinhole_ruleset_free(r);
+
 	ok(serial_write_timer(&t, &img, &len) == 0 &&
 	   serial_read_timer(img, len, &t2) == 0 && t.token == t2.token &&
 	   t.pid == t2.pid && t.starttime == t2.starttime && t.deadline == t2.deadline,
@@ -417,6 +445,19 @@ static void test_other_images(void)
 	free(img);
 	ok(serial_crc32((const uint8_t *)"123456789", 9) == 0xcbf43926,
 	   "CRC-32 check value");
+	{
+		/* eight bytes a step against one bit a step, every length and
+		 * alignment up to 3 steps and change */
+		uint8_t buf[40];
+		unsigned int bad = 0;
+
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)(i * 151 + 7);
+		for (size_t off = 0; off < 8; off++)
+			for (size_t n = 0; off + n <= sizeof(buf); n++)
+				bad += serial_crc32(buf + off, n) != crc_bitwise(buf + off, n);
+		ok(bad == 0, "CRC-32 equals the bitwise one at every length and offset");
+	}
 }
 
 static int mode_of(const char *path)
