@@ -8,7 +8,7 @@
 
 /*
  * Address, prefix and port parsing helpers. Pure functions: no diagnostics,
- * no allocation; validate.c turns their results into located messages.
+ * no allocation; validate*.c turn their results into located messages.
  */
 
 enum addr_result {

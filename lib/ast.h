@@ -82,7 +82,7 @@ struct ph_zone {
 /*
  * Hosts and pinholes keep the locations later stages point at (the node
  * itself, a pinhole's name and external_ports); the ones only validation
- * needs stay in validate.c. At 100,000 pinholes every byte here is 100 KB.
+ * needs stay in validate_int.h. At 100,000 pinholes every byte here is 100 KB.
  */
 struct ph_host {
 	char *name;		/* in the policy's arena */

@@ -525,7 +525,7 @@ static void add_fwd4_elems(struct cc *cc, const struct ph_pinhole *ph,
 	}
 }
 
-/* Sort every set and drop exact duplicates (validate.c warned about them). */
+/* Sort every set and drop exact duplicates (validate_repeats.c warned about them). */
 static int cmp_set_name(const void *a, const void *b)
 {
 	const struct ir_set *x = *(const struct ir_set *const *)a;
