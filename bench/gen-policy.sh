@@ -15,7 +15,7 @@
 #   proto                     ~57% tcp, ~29% udp, ~14% both
 #
 # Exact ports go to hash sets, ranges and subnets to interval sets (see
-# lib/compile.c), so this mix exercises every set of the forward_wan chain.
+# lib/compile_sets.c), so this mix exercises every set of the forward_wan chain.
 #
 #   bench/gen-policy.sh N [linear]
 #

@@ -227,7 +227,7 @@ static void chain_input(struct lb *b)
 	m_u8(b, r, IR_F_IP6_HOPLIMIT, 255);
 	m_icmp6_types(b, r, nd, ARRAY_SIZE(nd));
 	add_stmt(b, r, IR_S_ACCEPT);
-	/* the machine keeps its own addresses (as compile.c's input chain) */
+	/* the machine keeps its own addresses (as compile_chains.c's input chain) */
 	r = rule(b, c, "dhcpv6-client");
 	m_nfproto(b, r, 6);
 	m_prefix(b, r, IR_F_IP6_DADDR, fe80, 10);
