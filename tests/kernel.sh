@@ -110,6 +110,11 @@ ok $? "a batch the kernel rejects leaves the previous table byte-identical"
 grep -qx "bad.yaml:7:5: error: kernel rejected rule: Operation not supported (chain 'input')" "$TMP/err"
 ok $? "the rejection is reported at the policy node (FILE:LINE:COL)"
 [ $? = 0 ] || show "$TMP/err"
+fresh "'$NLAPPLY' compiled '$K/from.yaml' 2>'$TMP/err'; echo \$? >'$TMP/rc'"
+[ "$(cat "$TMP/rc")" = 3 ] &&
+	grep -qx "$K/from.yaml:5:5: error: kernel rejected rule: Operation not supported (chain 'input')" "$TMP/err"
+ok $? "a compiled rule's rejection names the policy line after the policy is freed"
+[ $? = 0 ] || show "$TMP/err"
 fresh "'$NLAPPLY' bad-builtin 2>'$TMP/err'; nft list tables >'$TMP/tables'"
 grep -q '^pinhole: error: kernel rejected rule: ' "$TMP/err" && ! [ -s "$TMP/tables" ]
 ok $? "a built-in rule's rejection says 'pinhole: error:'; nothing is left behind"

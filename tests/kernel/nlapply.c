@@ -7,6 +7,11 @@
  *   nlapply bad        a rule the kernel rejects (masquerade in a filter
  *                      chain: EOPNOTSUPP), located at bad.yaml:7:5
  *   nlapply bad-builtin the same rule without a location
+ *   nlapply compiled POLICY
+ *                      POLICY compiled, the policy freed, then the same
+ *                      masquerade added to its first located rule: the
+ *                      rejection must still name POLICY's line (the
+ *                      ruleset owns the file name of its locations)
  *   nlapply big N      a named set of N elements; reads the table back and
  *                      prints the number of elements the kernel holds
  *
@@ -37,6 +42,33 @@ static struct pinhole_ruleset *bad(bool located)
 	if (located)
 		rule->loc = (struct pinhole_loc){ "bad.yaml", 7, 5 };
 	return r;
+}
+
+static struct pinhole_ruleset *compiled(const char *path)
+{
+	struct pinhole_diag *d = pinhole_diag_new();
+	struct pinhole_policy *p = NULL;
+	struct pinhole_ruleset *r = NULL;
+
+	if (!d || pinhole_policy_load_file(path, d, &p) ||
+	    pinhole_ruleset_compile_flags(p, 0, d, &r)) {
+		pinhole_diag_print(d, stderr);
+		pinhole_diag_free(d);
+		pinhole_policy_free(p);
+		return NULL;
+	}
+	pinhole_diag_free(d);
+	pinhole_policy_free(p);	/* nothing in @r may point into it */
+	for (size_t i = 0; i < r->n_chains; i++) {
+		struct ir_chain *c = r->chains[i];
+
+		for (size_t j = 0; j < c->n_rules; j++) {
+			if (c->rules[j].loc.line && ir_rule_stmt(&c->rules[j], IR_S_MASQ))
+				return r;
+		}
+	}
+	pinhole_ruleset_free(r);
+	return NULL;
 }
 
 static struct pinhole_ruleset *big(unsigned long n)
@@ -92,10 +124,12 @@ int main(int argc, char **argv)
 		r = bad(true);
 	else if (argc >= 2 && !strcmp(argv[1], "bad-builtin"))
 		r = bad(false);
+	else if (argc == 3 && !strcmp(argv[1], "compiled"))
+		r = compiled(argv[2]);
 	else if (argc == 3 && !strcmp(argv[1], "big"))
 		r = big(strtoul(argv[2], NULL, 10));
 	if (!r) {
-		fprintf(stderr, "usage: nlapply bad|bad-builtin|big N\n");
+		fprintf(stderr, "usage: nlapply bad|bad-builtin|compiled POLICY|big N\n");
 		return 2;
 	}
 	ret = pinhole_ruleset_apply(r, NULL, d);
