@@ -11,16 +11,15 @@
 #              run every case under a wrapper; a wrapper error is a failure
 : "${PINHOLE:?PINHOLE must name the pinhole binary}"
 : "${srcdir:=.}"
+. "$srcdir/tests/lib.sh"
 
-cd "$srcdir/tests/bad" || { echo "1..0 # SKIP no tests/bad"; exit 0; }
+cd "$srcdir/tests/bad" || skip "no tests/bad"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 set -- $(ls -- *.yaml | LC_ALL=C sort)
 echo "1..$#"
-n=0
 for f in "$@"; do
-	n=$((n + 1))
 	base=${f%.yaml}
 	case $base in
 	warn-*) want=0 ;;
@@ -33,16 +32,13 @@ for f in "$@"; do
 		cp "$tmp/err" "$base.err"
 	fi
 	if [ "$rc" -ge 128 ]; then
-		echo "not ok $n - $f: crashed (status $rc)"
-		sed 's/^/# /' "$tmp/err"
+		fail "$f: crashed (status $rc)" "$tmp/err"
 	elif [ "$rc" -ne "$want" ]; then
-		echo "not ok $n - $f: exit status $rc, expected $want"
-		sed 's/^/# /' "$tmp/err"
+		fail "$f: exit status $rc, expected $want" "$tmp/err"
 	elif ! diff -u "$base.err" "$tmp/err" >"$tmp/diff" 2>&1; then
-		echo "not ok $n - $f: stderr differs from $base.err"
-		sed 's/^/# /' "$tmp/diff"
+		fail "$f: stderr differs from $base.err" "$tmp/diff"
 	else
-		echo "ok $n - $f"
+		pass "$f"
 	fi
 done
 exit 0

@@ -12,35 +12,15 @@
 : "${builddir:=$srcdir}"
 : "${PINHOLE:=$builddir/src/pinhole}"
 
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-
-if [ -z "$PINHOLE_BENCH_INNER" ]; then
-	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN)"
-	for t in unshare nft ip ${CC:-cc}; do
-		command -v "$t" >/dev/null 2>&1 || skip "no $t"
-	done
-	unshare -n -m true 2>/dev/null || skip "unshare -n -m failed"
-	PINHOLE_BENCH_INNER=1 exec unshare -n -m sh "$0" "$@"
-fi
-nft list tables >/dev/null 2>&1 || skip "no nf_tables"
-mkdir -p /run/netns && mount -t tmpfs none /run/netns 2>/dev/null ||
-	skip "cannot mount /run/netns"
+. "$srcdir/tests/lib.sh"
+# shellcheck disable=SC2086 # CC may be a command line
+in_netns_sandbox nft ip ${CC:-cc}
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 export PINHOLE srcdir
 export PINHOLE_STATE_DIR="$TMP/state"
 
-n=0
-ok() {	# ok STATUS DESCRIPTION [FILE to show on failure]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "$3" ] && sed 's/^/# /' "$3"
-	fi
-}
 echo "1..6"
 
 sh "$srcdir/bench/gen-policy.sh" 400 >"$TMP/p.yaml"
@@ -74,3 +54,4 @@ st=$?
 awk -F'|' '/^\| 20 \|/ { for (i = 3; i <= 6; i++) if ($i + 0 <= 0) bad = 1; found = 1 }
 	END { exit !(found && !bad) }' "$TMP/dpn" || st=1
 ok $st "dataplane.sh MODE=newflow: a new connection per packet gets through (a)-(d)" "$TMP/dpn"
+exit 0

@@ -23,28 +23,9 @@
 B="$srcdir/tests/boot"
 unset PINHOLE_STATE_DIR		# every call names its own --state-dir
 
-skip() {
-	if [ "$CI" = true ]; then
-		echo "1..1"
-		echo "not ok 1 - cannot run under CI=true: $*"
-		exit 1
-	fi
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-if [ -z "$PINHOLE_BOOT_INNER" ]; then
-	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN)"
-	for c in unshare nft ip setsid timeout; do
-		command -v $c >/dev/null 2>&1 || skip "no $c"
-	done
-	unshare -n -m true 2>/dev/null || skip "unshare -n -m failed"
-	PINHOLE_BOOT_INNER=1 exec unshare -n -m sh "$0" "$@"
-fi
-
-nft list tables >/dev/null 2>&1 || skip "no nf_tables"
-mkdir -p /run/netns && mount -t tmpfs none /run/netns 2>/dev/null ||
-	skip "cannot mount a private /run/netns"
+ci_strict=yes
+. "$srcdir/tests/lib.sh"
+in_netns_sandbox nft ip setsid timeout
 
 TMP=$(mktemp -d)
 NSLIST=""
@@ -63,29 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-n=0
-failed=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-	return "$1"
-}
-skip_one() {
-	n=$((n + 1))
-	if [ "$CI" = true ]; then
-		echo "not ok $n - $1 (skipped under CI=true: $2)"
-		failed=$((failed + 1))
-	else
-		echo "ok $n - $1 # SKIP $2"
-	fi
-}
-show() { sed 's/^/# /' "$@"; }
 
 # newcase NAME: a netns and a state dir for one case; sets NS and SD
 newcase() {

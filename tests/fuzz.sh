@@ -11,10 +11,7 @@
 secs=${FUZZ_SECONDS:-30}
 cc=${FUZZ_CC:-clang}
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
+. "$srcdir/tests/lib.sh"
 
 command -v "$cc" >/dev/null 2>&1 || skip "no $cc"
 command -v pkg-config >/dev/null 2>&1 || skip "no pkg-config"
@@ -42,8 +39,7 @@ if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
 	"$lib/validate_repeats.c" "$lib/validate_stream.c" \
 	"$lib/policy.c" "$lib/arena.c" $yaml_flags >"$work/build.log" 2>&1; then
 	echo "1..1"
-	echo "not ok 1 - build the libFuzzer target"
-	sed 's/^/# /' "$work/build.log"
+	fail "build the libFuzzer target" "$work/build.log"
 	exit 0
 fi
 
@@ -62,11 +58,11 @@ rc=$?
 runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/fuzz.log" | tail -n 1)
 [ -n "$runs" ] || runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
 if [ "$rc" -eq 0 ]; then
-	echo "ok 1 - fuzzed the loader for ${secs}s, no crash"
+	pass "fuzzed the loader for ${secs}s, no crash"
 	echo "# ${runs:-?} executions, corpus $(ls "$work/corpus" | wc -l) inputs"
 else
-	echo "not ok 1 - the fuzzer found a problem (exit $rc)"
-	tail -n 60 "$work/fuzz.log" | sed 's/^/# /'
+	fail "the fuzzer found a problem (exit $rc)"
+	tail -n 60 "$work/fuzz.log" | show
 	for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
 		[ -f "$a" ] || continue
 		cp "$a" "$builddir/" && echo "# input saved as $builddir/$(basename "$a")"

@@ -12,24 +12,12 @@
 
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${builddir:=$srcdir}"
+. "$srcdir/tests/lib.sh"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 D="$TMP/root"
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-	return "$1"
-}
-show() { sed 's/^/# /' "$@"; }
 # a make of its own, not a job of the `make check` that runs us
 make1() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory "$@"; }
 mk() { make1 -C "$builddir" "$@" >"$TMP/make.out" 2>&1; }
@@ -107,8 +95,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	ok $? "systemd-analyze verify accepts the unit"
 	[ $? = 0 ] || show "$TMP/verify"
 else
-	n=$((n + 1))
-	echo "ok $n - systemd-analyze verify # SKIP no systemd-analyze"
+	skip_one "systemd-analyze verify" "no systemd-analyze"
 fi
 uninst install_procd=yes
 [ ! -e "$init" ]

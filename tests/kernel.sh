@@ -17,19 +17,8 @@
 NLAPPLY="$builddir/tests/kernel/nlapply"
 K="$srcdir/tests/kernel"
 
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-
-if [ -z "$PINHOLE_KERNEL_INNER" ]; then
-	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN)"
-	command -v unshare >/dev/null 2>&1 || skip "no unshare"
-	command -v nft >/dev/null 2>&1 || skip "no nft (reference peer)"
-	unshare -n -m true 2>/dev/null || skip "unshare -n -m failed"
-	PINHOLE_KERNEL_INNER=1 exec unshare -n -m sh "$0" "$@"
-fi
-
-nft list tables >/dev/null 2>&1 || skip "no nf_tables"
-# a private /run/netns so `ip netns` peers vanish with us
-mkdir -p /run/netns && mount -t tmpfs none /run/netns 2>/dev/null || skip "cannot mount /run/netns"
+. "$srcdir/tests/lib.sh"
+in_netns_sandbox nft
 
 TMP=$(mktemp -d)
 NS_SRV="pinhole-test-$$-srv"
@@ -40,19 +29,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
-
-n=0
-failed=0
-ok() {	# ok COND-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-show() { sed 's/^/# /' "$@"; }
 
 # in a fresh netns of its own
 fresh() { unshare -n sh -c "$1"; }

@@ -10,12 +10,9 @@
 # compares it with the IR.)
 #   UPDATE=1 sh tests/uci.sh   regenerates the expected files (review!)
 : "${PINHOLE:?}" "${srcdir:?}"
+. "$srcdir/tests/lib.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-
-n=0
-fail=0
-out() { n=$((n + 1)); echo "$1 $n - $2"; [ "$1" = ok ] || fail=1; }
 
 # run FORM DIR NAME: $tmp/FORM.out, $tmp/FORM.err, $tmp/FORM.rc
 run() {
@@ -50,10 +47,10 @@ run_case() {
 			r=$(cat "$tmp/$form.rc")
 			if [ "$r" -eq 2 ] && [ ! -s "$tmp/$form.out" ] &&
 			   cmp -s "$tmp/$form.err" "$exp.err"; then
-				out ok "$name: $form form fails with the expected diagnostics"
+				pass "$name: $form form fails with the expected diagnostics"
 			else
-				out "not ok" "$name: $form form: expected exit 2, no output and $exp.err (got $r)"
-				diff -u "$exp.err" "$tmp/$form.err" | sed 's/^/# /'
+				fail "$name: $form form: expected exit 2, no output and $exp.err (got $r)"
+				diff -u "$exp.err" "$tmp/$form.err" | show
 				sed 's/^/# stdout: /' "$tmp/$form.out"
 			fi
 		done
@@ -62,10 +59,10 @@ run_case() {
 	for form in uci batch; do
 		r=$(cat "$tmp/$form.rc")
 		if [ "$r" -eq 0 ] && cmp -s "$tmp/$form.out" "$exp.$form"; then
-			out ok "$name: prints $(basename "$exp").$form"
+			pass "$name: prints $(basename "$exp").$form"
 		else
-			out "not ok" "$name: expected exit 0 and $exp.$form (got $r)"
-			diff -u "$exp.$form" "$tmp/$form.out" | sed 's/^/# /'
+			fail "$name: expected exit 0 and $exp.$form (got $r)"
+			diff -u "$exp.$form" "$tmp/$form.out" | show
 			sed 's/^/# stderr: /' "$tmp/$form.err"
 		fi
 		if [ -f "$exp.warn" ]; then
@@ -74,9 +71,9 @@ run_case() {
 			[ ! -s "$tmp/$form.err" ]
 		fi
 		if [ $? -eq 0 ]; then
-			out ok "$name: $form form: stderr as expected"
+			pass "$name: $form form: stderr as expected"
 		else
-			out "not ok" "$name: $form form: unexpected stderr"
+			fail "$name: $form form: unexpected stderr"
 			sed 's/^/# stderr: /' "$tmp/$form.err"
 		fi
 	done
@@ -87,40 +84,35 @@ run_case() {
 	ns=$(grep -c '^\(set\|add_list\) firewall\.@' "$exp.batch")
 	last=$(tail -n 1 "$exp.batch")
 	if [ "$nc" -eq "$na" ] && [ "$no" -eq "$ns" ] && [ "$last" = "commit firewall" ]; then
-		out ok "$name: batch and file forms agree ($nc sections, $no options)"
+		pass "$name: batch and file forms agree ($nc sections, $no options)"
 	else
-		out "not ok" "$name: batch ($na sections, $ns options, ends '$last') vs file ($nc, $no)"
+		fail "$name: batch ($na sections, $ns options, ends '$last') vs file ($nc, $no)"
 	fi
 }
 
-for f in "$srcdir"/tests/golden/uci/*.yaml; do
-	[ -e "$f" ] || continue
-	run_case "$srcdir/tests/golden/uci" "$f" "${f%.yaml}"
-done
-for f in "$srcdir"/examples/*.yaml; do
-	[ -e "$f" ] || continue
-	b=$(basename "$f" .yaml)
-	run_case "$srcdir/examples" "$f" "$srcdir/tests/golden/uci/examples/$b"
-done
+each_golden "$srcdir/tests/golden/uci"
 
 # The command line.
 "$PINHOLE" uci >/dev/null 2>"$tmp/usage"
 r=$?
 if [ $r -eq 2 ] && grep -q '^Usage: pinhole uci POLICY \[--batch\]$' "$tmp/usage"; then
-	out ok "uci without a policy: usage, exit 2"
+	pass "uci without a policy: usage, exit 2"
 else
-	out "not ok" "uci without a policy: expected usage and exit 2 (got $r)"
+	fail "uci without a policy: expected usage and exit 2 (got $r)"
 fi
 "$PINHOLE" uci --bogus "$srcdir/examples/router-https.yaml" >/dev/null 2>&1
 r=$?
-[ $r -eq 2 ] && out ok "uci with an unknown option: exit 2" ||
-	out "not ok" "uci with an unknown option: expected exit 2 (got $r)"
+if [ $r -eq 2 ]; then
+	pass "uci with an unknown option: exit 2"
+else
+	fail "uci with an unknown option: expected exit 2 (got $r)"
+fi
 "$PINHOLE" uci "$tmp/missing.yaml" >"$tmp/o" 2>/dev/null
 r=$?
 if [ $r -eq 2 ] && [ ! -s "$tmp/o" ]; then
-	out ok "uci of a missing file: exit 2, no output"
+	pass "uci of a missing file: exit 2, no output"
 else
-	out "not ok" "uci of a missing file: expected exit 2 (got $r)"
+	fail "uci of a missing file: expected exit 2 (got $r)"
 fi
 echo "1..$n"
-exit $fail
+[ "$failed" = 0 ]
