@@ -8,17 +8,6 @@
 #include "diag.h"
 #include "tap.h"
 
-static char *print(struct pinhole_diag *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	pinhole_diag_print(d, f);
-	fclose(f);
-	return buf;
-}
-
 int main(void)
 {
 	struct pinhole_diag *d = pinhole_diag_new();
@@ -29,7 +18,7 @@ int main(void)
 	   "pinhole_error returns -1");
 	pinhole_warning(d, &b, "host address is a ULA");
 	pinhole_error(d, NULL, "no position");
-	out = print(d);
+	out = diag_text(d);
 	is_str(out, "pinhole: error: no position\n"
 		    "p.yaml:3:1: warning: host address is a ULA\n"
 		    "p.yaml:12:9: error: port range 9000:8000 is reversed\n",
@@ -47,7 +36,7 @@ int main(void)
 	}
 	ok(pinhole_diag_full(d), "diag is full after the cap");
 	ok(pinhole_diag_errors(d) == 15, "errors past the cap still counted");
-	out = print(d);
+	out = diag_text(d);
 	ok(strstr(out, "x.yaml:10:1: error: error 10\n") && !strstr(out, "error 11\n"),
 	   "only the first %d errors print", PINHOLE_DIAG_MAX_ERRORS);
 	ok(strstr(out, "x.yaml: note: too many errors; 5 more not shown\n") != NULL,

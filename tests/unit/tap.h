@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Minimal TAP producer for the unit tests (automake tap-driver.sh). */
+/* Minimal TAP producer for the unit tests (automake tap-driver.sh), and
+ * the helpers they share. */
 #ifndef PINHOLE_TAP_H
 #define PINHOLE_TAP_H
 
 #include <stdio.h>
 #include <string.h>
+
+#include "pinhole.h"
 
 static int tap_n, tap_failed;
 
@@ -27,6 +30,18 @@ static int tap_n, tap_failed;
 		printf("#   got:  '%s'\n#   want: '%s'\n",		\
 		       g_ ? g_ : "(null)", w_ ? w_ : "(null)");		\
 } while (0)
+
+/* The diagnostics of @d as pinhole_diag_print() prints them (free it). */
+static inline char *diag_text(const struct pinhole_diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	pinhole_diag_print(d, f);
+	fclose(f);
+	return buf;
+}
 
 static inline int tap_done(void)
 {

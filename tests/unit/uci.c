@@ -607,17 +607,6 @@ static struct ir_pinhole *hand(struct pinhole_ruleset *r, const char *name,
 	return lp;
 }
 
-static char *diag_text(struct pinhole_diag *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	pinhole_diag_print(d, f);
-	fclose(f);
-	return buf;
-}
-
 static void test_hand_built(void)
 {
 	struct pinhole_ruleset *r = ir_ruleset_new("t");

@@ -14,17 +14,6 @@
 #include "yaml.h"
 #include "tap.h"
 
-static char *print(struct pinhole_diag *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	pinhole_diag_print(d, f);
-	fclose(f);
-	return buf;
-}
-
 /* Load @text as "p.yaml"; returns the printed diagnostics (free it). */
 static char *load(const char *text, int *ret, struct pinhole_policy **out)
 {
@@ -33,7 +22,7 @@ static char *load(const char *text, int *ret, struct pinhole_policy **out)
 	char *s;
 
 	*ret = pinhole_policy_load_buffer("p.yaml", text, strlen(text), d, &p);
-	s = print(d);
+	s = diag_text(d);
 	pinhole_diag_free(d);
 	if (out)
 		*out = p;
@@ -123,7 +112,7 @@ static void refusals(void)
 
 		ok(pinhole_policy_load_buffer("p.yaml", nul, sizeof(nul) - 1, d, &p) == -1,
 		   "raw NUL refused");
-		s = print(d);
+		s = diag_text(d);
 		is_str(s, "p.yaml:2:9: error: control characters are not allowed "
 		       "(0x00)\n", "raw NUL message");
 		free(s);
@@ -167,7 +156,7 @@ static void refusals(void)
 
 		ok(pinhole_policy_load_buffer("p.yaml", "", (16u << 20) + 1, d, &p) == -1,
 		   "over 16 MiB refused before reading");
-		s = print(d);
+		s = diag_text(d);
 		is_str(s, "p.yaml: error: policy is too large (16777217 bytes; the "
 		       "limit is 16 MiB)\n", "size message");
 		free(s);
@@ -201,14 +190,14 @@ static void file_errors(void)
 
 	ok(pinhole_policy_load_file("/nonexistent/p.yaml", d, &p) == -1 && !p,
 	   "missing file: -1");
-	s = print(d);
+	s = diag_text(d);
 	is_str(s, "/nonexistent/p.yaml: error: cannot read: No such file or "
 	       "directory\n", "missing file message");
 	free(s);
 	pinhole_diag_free(d);
 	d = pinhole_diag_new();
 	ok(pinhole_policy_load_file("/", d, &p) == -1, "directory: -1");
-	s = print(d);
+	s = diag_text(d);
 	is_str(s, "/: error: cannot read: Is a directory\n", "directory message");
 	free(s);
 	pinhole_diag_free(d);
