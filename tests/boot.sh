@@ -23,7 +23,6 @@
 B="$srcdir/tests/boot"
 unset PINHOLE_STATE_DIR		# every call names its own --state-dir
 
-ci_strict=yes
 . "$srcdir/tests/lib.sh"
 in_netns_sandbox nft ip setsid timeout
 
