@@ -238,6 +238,28 @@ ok $? "a plain apply while a confirm is pending joins it (and says so)"
 wait_for 10 is_live "$TMP/a.ref"
 ok $? "... and is rolled back with it"
 
+newcase flush-pending
+ph apply "$B/a.yaml" && ph apply --confirm 2 "$B/b.yaml" 2>/dev/null
+ph flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref" &&
+	grep -q "is pending and this flush is part of it" "$TMP/out"
+ok $? "a flush while a confirm is pending deletes the table and says it joins"
+[ $? = 0 ] || show "$TMP/out"
+wait_for 10 is_live "$TMP/a.ref"
+ok $? "... and the table from before the confirm comes back"
+
+newcase flush-nostate
+ph apply "$B/a.yaml"
+mkdir -m 770 "$TMP/gw2.state"
+"$PINHOLE" --netns "$NS" --state-dir "$TMP/gw2.state" flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref" &&
+	grep -q "warning: state directory .* is writable by group or others; flushing without its lock" "$TMP/out"
+ok $? "flush with an unusable state dir still deletes the table (a warning)"
+[ $? = 0 ] || show "$TMP/out"
+rm -rf "$TMP/gw2.state"
+
 newcase unknown
 ph apply "$B/a.yaml"
 ip netns exec "$NS" nft add rule inet pinhole input meta mark 0x10 accept
