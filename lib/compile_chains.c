@@ -105,26 +105,19 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 /* DHCPv6 and DHCPv4 client replies, so the machine keeps its own addresses. */
 static void rules_dhcp_client(struct cc *cc, struct ir_chain *c)
 {
+	static const struct ph_portrange v6 = { .lo = 546, .hi = 546 },
+					 v4 = { .lo = 68, .hi = 68 };
 	struct ir_rule *r = cc_new_rule(cc, c, "dhcpv6-client", NULL);
-	struct ir_match *m;
 
 	cc_m_nfproto(cc, r, 6);
 	cc_m_prefix(cc, r, IR_F_IP6_DADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
 	cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_UDP);
-	m = cc_match(cc, r, IR_F_TH_DPORT, IR_OP_EQ);
-	if (m) {
-		cc_port_bytes(546, m->lo);
-		cc_port_bytes(546, m->hi);
-	}
+	cc_m_ports(cc, r, &v6, 1);
 	cc_stmt(cc, r, IR_S_ACCEPT);
 	r = cc_new_rule(cc, c, "dhcpv4-client", NULL);
 	cc_m_nfproto(cc, r, 4);
 	cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_UDP);
-	m = cc_match(cc, r, IR_F_TH_DPORT, IR_OP_EQ);
-	if (m) {
-		cc_port_bytes(68, m->lo);
-		cc_port_bytes(68, m->hi);
-	}
+	cc_m_ports(cc, r, &v4, 1);
 	cc_stmt(cc, r, IR_S_ACCEPT);
 }
 
