@@ -18,6 +18,18 @@ struct state;
  * and returns EXIT_SYSTEM, or EXIT_OK with *@st set.
  */
 int cli_state_open(struct state **st, unsigned int lock_ms);
+/*
+ * Lock an open state directory; on failure prints why, closes it, sets
+ * *@st to NULL and returns EXIT_SYSTEM.
+ */
+int cli_state_lock(struct state **st, unsigned int lock_ms);
+
+/*
+ * While an apply --confirm is pending (timer record @t), @what ("apply",
+ * "flush") is part of it: say so, and when the table from before it comes
+ * back unless `pinhole confirm` runs.
+ */
+void cli_say_joined(const struct serial_timer *t, const char *what);
 
 /*
  * Load @r into the kernel (g_opts.netns), retrying @retries times when

@@ -12,10 +12,8 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "pinhole.h"
 #include "serial.h"
@@ -25,7 +23,10 @@
 #include "syserr.h"
 #include "util.h"
 
-/* 0 with @st locked, 0 with no state (a warning was printed), or an exit code. */
+/*
+ * *@st locked, or NULL when the state directory cannot be used (a warning:
+ * flush still runs); EXIT_OK, or EXIT_SYSTEM when the lock was not had.
+ */
 static int flush_lock(struct state **st)
 {
 	const char *why = NULL;
@@ -37,43 +38,15 @@ static int flush_lock(struct state **st)
 		fprintf(stderr, "%s: warning: state directory %s %s; flushing "
 			"without its lock\n", prog, g_opts.state_dir,
 			why ? why : strerror(-ret));
-		return 0;
+		return EXIT_OK;
 	}
-	ret = state_lock(*st, LOCK_WAIT_MS);
-	if (ret) {
-		if (ret == -EWOULDBLOCK)
-			fprintf(stderr, "%s: %s/%s: still locked by another pinhole after %u s\n",
-				prog, g_opts.state_dir, STATE_LOCK, LOCK_WAIT_MS / 1000);
-		else
-			fprintf(stderr, "%s: %s/%s: %s\n", prog, g_opts.state_dir,
-				STATE_LOCK, strerror(-ret));
-		state_close(*st);
-		*st = NULL;
-		return EXIT_SYSTEM;
-	}
-	return 0;
-}
-
-static void note_pending(struct state *st)
-{
-	struct serial_timer t;
-	char when[32] = "its deadline";
-	time_t dl;
-	struct tm tm;
-
-	if (!st || pending_state(st, &t) != PENDING_LIVE)
-		return;
-	dl = (time_t)t.deadline;
-	if (localtime_r(&dl, &tm))
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	fprintf(stderr, "%s: an 'apply --confirm' is pending and this flush is "
-		"part of it: run '%s confirm' to keep it, else at %s the table "
-		"from before the 'apply --confirm' is restored\n", prog, prog, when);
+	return cli_state_lock(st, LOCK_WAIT_MS);
 }
 
 int cmd_flush(int argc, char **argv)
 {
 	const char *table = "pinhole";
+	struct serial_timer t;
 	struct state *st;
 	int ret;
 
@@ -89,8 +62,8 @@ int cmd_flush(int argc, char **argv)
 	if (ret)
 		return ret;
 	ret = pinhole_table_flush(table, g_opts.netns);
-	if (!ret)
-		note_pending(st);
+	if (!ret && st && pending_state(st, &t) == PENDING_LIVE)
+		cli_say_joined(&t, "flush");
 	state_close(st);
 	return ret ? sys_error(ret) : EXIT_OK;
 }

@@ -30,7 +30,13 @@ int cli_state_open(struct state **st, unsigned int lock_ms)
 				g_opts.state_dir, strerror(-ret));
 		return EXIT_SYSTEM;
 	}
-	ret = state_lock(*st, lock_ms);
+	return cli_state_lock(st, lock_ms);
+}
+
+int cli_state_lock(struct state **st, unsigned int lock_ms)
+{
+	int ret = state_lock(*st, lock_ms);
+
 	if (ret) {
 		if (ret == -EWOULDBLOCK)
 			fprintf(stderr, "%s: %s/%s: still locked by another pinhole after %u s\n",
@@ -78,6 +84,20 @@ const char *state_file(const struct state *st, const char *name)
 	return buf;
 }
 
+void cli_say_joined(const struct serial_timer *t, const char *what)
+{
+	time_t dl = (time_t)t->deadline;
+	char when[32] = "its deadline";
+	struct tm tm;
+
+	if (localtime_r(&dl, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s: an 'apply --confirm' is pending and this %s "
+		"becomes part of it: run '%s confirm' to keep it, else at %s "
+		"the table from before the 'apply --confirm' is restored\n",
+		prog, what, prog, when);
+}
+
 int save_applied(struct state *st, const struct pinhole_ruleset *r)
 {
 	struct serial_timer t;
@@ -86,21 +106,11 @@ int save_applied(struct state *st, const struct pinhole_ruleset *r)
 	int ret;
 
 	switch (pending_state(st, &t)) {
-	case PENDING_LIVE: {
-		time_t dl = (time_t)t.deadline;
-		char when[32] = "its deadline";
-		struct tm tm;
-
+	case PENDING_LIVE:
 		name = STATE_PENDING;
 		joined = true;
-		if (localtime_r(&dl, &tm))
-			strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		fprintf(stderr, "%s: an 'apply --confirm' is pending and this apply "
-			"becomes part of it: run '%s confirm' to keep it, else at %s "
-			"the table from before the 'apply --confirm' is restored\n",
-			prog, prog, when);
+		cli_say_joined(&t, "apply");
 		break;
-	}
 	case PENDING_STALE:
 		/* its timer is gone (reboot): nothing will ever roll it back */
 		pending_drop(st);

@@ -243,7 +243,7 @@ ph apply "$B/a.yaml" && ph apply --confirm 2 "$B/b.yaml" 2>/dev/null
 ph flush >"$TMP/out" 2>&1
 rc=$?
 [ $rc = 0 ] && is_live "$TMP/empty.ref" &&
-	grep -q "is pending and this flush is part of it" "$TMP/out"
+	grep -q "is pending and this flush becomes part of it" "$TMP/out"
 ok $? "a flush while a confirm is pending deletes the table and says it joins"
 [ $? = 0 ] || show "$TMP/out"
 wait_for 10 is_live "$TMP/a.ref"
