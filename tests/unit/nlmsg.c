@@ -530,6 +530,40 @@ static void test_flush(void)
 	free(p);
 }
 
+/*
+ * A live set whose key is longer than any pinhole builds (IR_KEY_MAX):
+ * ipv6_addr . ipv6_addr . inet_proto . inet_service, 40 bytes. It is not
+ * pinhole's: kept by name, without elements, never cut to 24 bytes.
+ */
+static void test_long_key(void)
+{
+	uint32_t t6 = ir_field(IR_F_IP6_DADDR)->type;
+	uint32_t tp = ir_field(IR_F_L4PROTO)->type;
+	uint32_t ts = ir_field(IR_F_TH_DPORT)->type;
+	struct nl_decoder *d = nl_decoder_new("pinhole");
+	struct nftnl_set *ns = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct pinhole_ruleset *r;
+	uint8_t key[40];
+
+	memset(key, 0x11, sizeof(key));
+	nftnl_set_set_str(ns, NFTNL_SET_TABLE, "pinhole");
+	nftnl_set_set_str(ns, NFTNL_SET_NAME, "pairs");
+	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, 0);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE, t6 << 18 | t6 << 12 | tp << 6 | ts);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, sizeof(key));
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+	nftnl_set_elem_add(ns, e);
+	ok(nl_decode_set(d, ns) == 0, "a set with 40-byte keys decodes");
+	r = nl_decoder_result(d);
+	nl_decoder_free(d);
+	ok(r && r->n_sets == 1 && !strcmp(r->sets[0]->name, "pairs") &&
+	   r->sets[0]->n_elems == 0,
+	   "a key longer than IR_KEY_MAX: kept by name, its elements not read");
+	pinhole_ruleset_free(r);
+}
+
 static void test_policy(const char *path)
 {
 	struct pinhole_diag *d = pinhole_diag_new();
@@ -605,6 +639,7 @@ int main(void)
 
 	test_hand();
 	test_flush();
+	test_long_key();
 	if (srcdir) {
 		test_dir(srcdir, "examples");
 		test_dir(srcdir, "tests/golden");
