@@ -6,7 +6,7 @@
 /**
  * struct pinhole_loc - a position in a policy file, 1-based
  * @file: borrowed; owned by the policy (or the caller of the loader)
- * @line: 1-based line (libyaml marks are 0-based: yaml.c adds 1, once)
+ * @line: 1-based line (libyaml marks are 0-based: ydoc.c adds 1, once)
  * @col: 1-based column
  *
  * A zero @line means "no position" (the whole file, or a built-in rule).

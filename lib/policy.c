@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Copyright (C) 2026 The pinhole authors. */
-/* The public loader: read, parse (yaml.c), validate (validate.c), free. */
+/* The public loader: read, parse (ydoc.c), validate (validate.c), free. */
 #include "internal.h"
 
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include "diag.h"
 #include "pinhole.h"
 #include "validate.h"
-#include "yaml.h"
+#include "ydoc.h"
 
 EXPORT_SYMBOL(pinhole_policy_free);
 void pinhole_policy_free(struct pinhole_policy *p)

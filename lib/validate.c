@@ -28,7 +28,7 @@
 #include "strmap.h"
 #include "validate.h"
 #include "validate_int.h"
-#include "yaml.h"
+#include "ydoc.h"
 
 /*
  * Warnings go straight to the queue, or while streaming are held back until

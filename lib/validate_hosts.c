@@ -19,7 +19,7 @@
 #include "strmap.h"
 #include "validate.h"
 #include "validate_int.h"
-#include "yaml.h"
+#include "ydoc.h"
 
 struct special {
 	uint8_t net[16];

@@ -19,7 +19,7 @@
 #include "strmap.h"
 #include "validate.h"
 #include "validate_int.h"
-#include "yaml.h"
+#include "ydoc.h"
 
 /* A port list item as written, for messages that quote it. */
 struct port_item {

@@ -19,7 +19,7 @@
 #include "strmap.h"
 #include "validate.h"
 #include "validate_int.h"
-#include "yaml.h"
+#include "ydoc.h"
 
 struct policy_stream {
 	struct vctx c;
@@ -150,7 +150,7 @@ static int stream_host(struct vctx *c, struct ynode *const *root, size_t n,
 {
 	struct pinhole_policy *p = c->p;
 
-	/* what the tree would refuse (check_keys in yaml.c): no streaming */
+	/* what the tree would refuse (check_keys in ydoc.c): no streaming */
 	if (!key || key->kind != YN_SCALAR ||
 	    (key->plain && !strcmp(key->str, "<<")) || c->pinholes_streamed)
 		return -1;

@@ -34,7 +34,7 @@ if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-I"$work" -I"$lib" -o "$work/fuzz-policy" \
 	"$srcdir/tests/fuzz/fuzz-policy.c" "$lib/diag.c" "$lib/addr.c" \
-	"$lib/misspell.c" "$lib/strmap.c" "$lib/yaml.c" "$lib/validate.c" \
+	"$lib/misspell.c" "$lib/strmap.c" "$lib/ydoc.c" "$lib/validate.c" \
 	"$lib/validate_hosts.c" "$lib/validate_pinholes.c" \
 	"$lib/validate_repeats.c" "$lib/validate_stream.c" \
 	"$lib/policy.c" "$lib/arena.c" $yaml_flags >"$work/build.log" 2>&1; then

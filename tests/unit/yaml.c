@@ -11,7 +11,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "pinhole.h"
-#include "yaml.h"
+#include "ydoc.h"
 #include "tap.h"
 
 /* Load @text as "p.yaml"; returns the printed diagnostics (free it). */

@@ -1,17 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The pinhole authors. */
-
-/*
- * With -I lib, <yaml.h> finds this file before libyaml's. yaml.c, the only
- * file that wants libyaml, defines PINHOLE_LIBYAML and gets it from here.
- */
-#if defined(PINHOLE_LIBYAML) && !defined(PINHOLE_LIBYAML_INCLUDED)
-#define PINHOLE_LIBYAML_INCLUDED
-#include_next <yaml.h>
-#endif
-
-#ifndef PINHOLE_YAML_H
-#define PINHOLE_YAML_H
+#ifndef PINHOLE_YDOC_H
+#define PINHOLE_YDOC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,8 +11,8 @@
 struct pinhole_diag;
 
 /*
- * libyaml events → a small generic tree. This is the only file that sees
- * <yaml.h>. The tree is plain YAML: no anchors, aliases, tags or merge keys
+ * libyaml events → a small generic tree (ydoc.c: the only file that sees
+ * <yaml.h>). The tree is plain YAML: no anchors, aliases, tags or merge keys
  * (refused), no duplicate keys (reported, the later pair dropped), mapping
  * keys are always scalars, scalars hold no NUL byte. Everything lives in
  * one arena freed by ydoc_free().

@@ -15,12 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PINHOLE_LIBYAML	/* lib/yaml.h passes this on to libyaml's <yaml.h> */
 #include <yaml.h>
 
 #include "diag.h"
 #include "strmap.h"
-#include "yaml.h"
+#include "ydoc.h"
 
 #define ARENA_BLOCK (256u << 10)
 
