@@ -28,16 +28,6 @@ void pinhole_policy_free(struct pinhole_policy *p)
 	free(p);
 }
 
-void *policy_alloc(struct pinhole_policy *p, size_t size, size_t align)
-{
-	return arena_alloc(&p->arena, size, align);
-}
-
-char *policy_strdup(struct pinhole_policy *p, const char *s)
-{
-	return arena_strdup(&p->arena, s);
-}
-
 void policy_clear(struct pinhole_policy *p)
 {
 	for (size_t i = 0; i < p->n_zones; i++) {

@@ -47,10 +47,6 @@ int policy_stream_finish(struct policy_stream *s, const struct ynode *root,
 			 struct pinhole_diag *d);
 void policy_stream_free(struct policy_stream *s);
 
-/* The policy's arena (policy.c): freed with it. NULL when out of memory. */
-void *policy_alloc(struct pinhole_policy *p, size_t size, size_t align);
-char *policy_strdup(struct pinhole_policy *p, const char *s);
-
 /* Free what policy_validate() put in @p, not @p itself. */
 void policy_clear(struct pinhole_policy *p);
 

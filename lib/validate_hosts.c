@@ -17,7 +17,6 @@
 #include "misspell.h"
 #include "pinhole.h"
 #include "strmap.h"
-#include "validate.h"
 #include "validate_int.h"
 #include "ydoc.h"
 

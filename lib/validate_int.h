@@ -5,8 +5,8 @@
 
 /*
  * Private to the validator (validate*.c), not installed: its context,
- * the helpers its files share (defined in validate.c) and the sections
- * one file runs for another.
+ * the helpers its files share (defined in validate_util.c) and the
+ * sections one file runs for another.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -73,7 +73,10 @@ struct choice {
 	int val;
 };
 
-/* validate.c: the helpers, each described where it is defined */
+/* validate_util.c: the helpers, each described where it is defined */
+/* The policy's arena: freed with it. NULL when out of memory. */
+void *policy_alloc(struct pinhole_policy *p, size_t size, size_t align);
+char *policy_strdup(struct pinhole_policy *p, const char *s);
 void v_warn(struct vctx *c, const struct pinhole_loc *loc,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool v_full(const struct vctx *c);
@@ -93,6 +96,7 @@ int v_choose(struct vctx *c, const struct ynode *v, const char *key,
 	     const struct choice *ch, unsigned int n, int *out);
 int v_want_bool(struct vctx *c, const struct ynode *v, const char *key,
 		bool *out);
+bool v_from_has(const struct ph_pinhole *ph, int family);
 
 /* validate.c: the sections and the root */
 int v_do_zones(struct vctx *c, const struct field *f);
@@ -108,7 +112,6 @@ void v_do_ipv4(struct vctx *c, const struct field *f);
 /* validate_pinholes.c */
 int v_parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v);
 int v_do_pinholes(struct vctx *c, const struct field *f);
-bool v_from_has(const struct ph_pinhole *ph, int family);
 
 /* validate_repeats.c */
 void v_drop_name_maps(struct vctx *c);

@@ -17,7 +17,6 @@
 #include "misspell.h"
 #include "pinhole.h"
 #include "strmap.h"
-#include "validate.h"
 #include "validate_int.h"
 #include "ydoc.h"
 
@@ -241,14 +240,6 @@ static int pinhole_host(struct vctx *c, struct ph_pinhole *ph,
 		return verr(c, &v->loc, "unknown host '%s'; did you mean '%s'?",
 			    v_q(c, s), m.best);
 	return verr(c, &v->loc, "unknown host '%s'", v_q(c, s));
-}
-
-bool v_from_has(const struct ph_pinhole *ph, int family)
-{
-	for (size_t i = 0; i < ph->n_from; i++)
-		if (ph->from[i].family == family)
-			return true;
-	return false;
 }
 
 static unsigned int range_size(const struct ph_portrange *r)

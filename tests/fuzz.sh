@@ -36,7 +36,7 @@ if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
 	"$srcdir/tests/fuzz/fuzz-policy.c" "$lib/diag.c" "$lib/addr.c" \
 	"$lib/misspell.c" "$lib/strmap.c" "$lib/ydoc.c" "$lib/validate.c" \
 	"$lib/validate_hosts.c" "$lib/validate_pinholes.c" \
-	"$lib/validate_repeats.c" "$lib/validate_stream.c" \
+	"$lib/validate_repeats.c" "$lib/validate_stream.c" "$lib/validate_util.c" \
 	"$lib/policy.c" "$lib/arena.c" $yaml_flags >"$work/build.log" 2>&1; then
 	echo "1..1"
 	fail "build the libFuzzer target" "$work/build.log"
