@@ -5,7 +5,7 @@
 
 /*
  * Private to the builder (nl_build*.c), not installed: its context, the
- * message helpers of nl_build.c and what one file builds for another.
+ * message helpers of nl_build_msg.c and what one file builds for another.
  */
 #include <stdint.h>
 
@@ -30,11 +30,15 @@ struct ctx {
 	char *zero_lo, *zero_hi;	/* batch bytes known to be zero */
 };
 
-/* nl_build.c: the next message, and the record of what it was built from */
+/* nl_build_msg.c: the next message, and the record of what it was built from */
 int nlb_note(struct ctx *c, enum nl_obj_kind kind, const struct ir_chain *ch,
 	     const struct ir_rule *rule, const struct ir_set *set);
 struct nlmsghdr *nlb_hdr(struct ctx *c, uint16_t type, uint16_t flags);
 int nlb_done(struct ctx *c);
+/* nl_build_msg.c: an empty batch; BATCH_BEGIN (with @genid if not 0), END */
+int nlb_new_built(uint32_t seq0, struct nl_built **out);
+int nlb_begin(struct ctx *c, uint32_t genid);
+int nlb_end(struct ctx *c);
 
 /* nl_build_set.c: a set and its elements */
 int nlb_set_msgs(struct ctx *c, const struct ir_set *s, uint32_t id,
