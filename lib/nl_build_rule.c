@@ -24,6 +24,7 @@
 #include "ir.h"
 #include "nl_build.h"
 #include "nl_build_int.h"
+#include "nl_reg.h"
 
 static int add(struct nftnl_rule *r, struct nftnl_expr *e)
 {

@@ -30,6 +30,7 @@
 #include "nl_build.h"
 #include "nl_decode.h"
 #include "nl_decode_int.h"
+#include "nl_reg.h"
 
 #define MAX_EXPRS 64
 
