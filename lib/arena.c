@@ -23,15 +23,22 @@ void *arena_alloc(struct arena_block **head, size_t size, size_t align)
 
 	if (!b || at > b->size || b->size - at < size) {
 		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+		struct arena_block *nb = malloc(sizeof(*nb) + bsize);
 
-		b = malloc(sizeof(*b) + bsize);
-		if (!b)
+		if (!nb)
 			return NULL;
-		mem_prefault(b->data, bsize);
-		b->size = bsize;
-		b->next = *head;
-		*head = b;
-		at = 0;
+		mem_prefault(nb->data, bsize);
+		nb->size = bsize;
+		nb->used = size;
+		/* a big one-off block goes second, so the current one stays */
+		if (b && size > ARENA_BLOCK) {
+			nb->next = b->next;
+			b->next = nb;
+		} else {
+			nb->next = b;
+			*head = nb;
+		}
+		return nb->data;
 	}
 	b->used = at + size;
 	return (char *)b->data + at;
@@ -45,6 +52,28 @@ char *arena_strdup(struct arena_block **head, const char *s)
 	if (p)
 		memcpy(p, s, len);
 	return p;
+}
+
+void arena_mark(struct arena_block *const *head, struct arena_mark *m)
+{
+	m->block = *head;
+	m->used = *head ? (*head)->used : 0;
+}
+
+/*
+ * Blocks are only ever added in front of the current one or right behind
+ * it, so @m's block is still on the list, and all before it came later.
+ */
+void arena_release_to(struct arena_block **head, const struct arena_mark *m)
+{
+	while (*head && *head != m->block) {
+		struct arena_block *next = (*head)->next;
+
+		free(*head);
+		*head = next;
+	}
+	if (*head)
+		(*head)->used = m->used;
 }
 
 void arena_release(struct arena_block **head)

@@ -17,17 +17,10 @@
 
 #include <yaml.h>
 
+#include "arena.h"
 #include "diag.h"
 #include "strmap.h"
 #include "ydoc.h"
-
-#define ARENA_BLOCK (256u << 10)
-
-struct arena_block {
-	struct arena_block *next;
-	size_t used, size;
-	max_align_t data[];
-};
 
 struct ydoc {
 	struct arena_block *blocks;
@@ -37,12 +30,6 @@ struct ydoc {
 struct frame {
 	struct ynode *node;
 	size_t first;		/* its first child in the pending stack */
-};
-
-/* A position in the arena, to give back what a consumed subtree used. */
-struct arena_mark {
-	struct arena_block *block;
-	size_t used;
 };
 
 struct builder {
@@ -64,65 +51,11 @@ struct builder {
 	size_t read_total;
 };
 
-/* @align: a power of two up to sizeof(max_align_t) */
-static void *arena_alloc(struct ydoc *doc, size_t size, size_t align)
-{
-	struct arena_block *b = doc->blocks;
-	void *p;
-
-	if (b)
-		b->used = (b->used + align - 1) & ~(align - 1);
-	if (!b || b->used > b->size || b->size - b->used < size) {
-		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-
-		b = malloc(sizeof(*b) + bsize);
-		if (!b)
-			return NULL;
-		b->size = bsize;	/* data[] is max_align_t aligned */
-		b->used = 0;
-		/* a big one-off block goes second, so the current one stays */
-		if (doc->blocks && size > ARENA_BLOCK) {
-			b->next = doc->blocks->next;
-			doc->blocks->next = b;
-		} else {
-			b->next = doc->blocks;
-			doc->blocks = b;
-		}
-	}
-	p = (char *)b->data + b->used;
-	b->used += size;
-	return p;
-}
-
-static void arena_mark(const struct ydoc *doc, struct arena_mark *m)
-{
-	m->block = doc->blocks;
-	m->used = doc->blocks ? doc->blocks->used : 0;
-}
-
-/* Free what was allocated after @m (a one-off big block may stay). */
-static void arena_release(struct ydoc *doc, const struct arena_mark *m)
-{
-	while (doc->blocks && doc->blocks != m->block) {
-		struct arena_block *next = doc->blocks->next;
-
-		free(doc->blocks);
-		doc->blocks = next;
-	}
-	if (doc->blocks)
-		doc->blocks->used = m->used;
-}
-
 void ydoc_free(struct ydoc *doc)
 {
-	struct arena_block *b, *next;
-
 	if (!doc)
 		return;
-	for (b = doc->blocks; b; b = next) {
-		next = b->next;
-		free(b);
-	}
+	arena_release(&doc->blocks);
 	free(doc);
 }
 
@@ -241,7 +174,7 @@ static struct ynode *new_node(struct builder *b, enum ynode_kind kind,
 
 	/* a new item, or a new key: what a consumer may give back begins here */
 	if (streamed_frame(b) && (top->node->kind == YN_SEQ || is_key))
-		arena_mark(b->doc, &b->mark);
+		arena_mark(&b->doc->blocks, &b->mark);
 
 	/* a key and its value count as one node */
 	if (!is_key && ++b->nodes > YDOC_MAX_NODES) {
@@ -251,7 +184,7 @@ static struct ynode *new_node(struct builder *b, enum ynode_kind kind,
 		     YDOC_MAX_NODES);
 		return NULL;
 	}
-	n = arena_alloc(b->doc, sizeof(*n), _Alignof(struct ynode));
+	n = arena_alloc(&b->doc->blocks, sizeof(*n), _Alignof(struct ynode));
 	if (!n) {
 		b->oom = true;
 		return NULL;
@@ -301,7 +234,7 @@ static int offer(struct builder *b, struct ynode *n)
 		return 0;
 	if (key)
 		b->n_pending--;
-	arena_release(b->doc, &b->mark);
+	arena_release_to(&b->doc->blocks, &b->mark);
 	return 1;
 }
 
@@ -353,7 +286,7 @@ static int add_scalar(struct builder *b, const yaml_event_t *e)
 		return -1;
 	if (len > YDOC_MAX_SCALAR)
 		len = 0;
-	s = arena_alloc(b->doc, len + 1, 1);
+	s = arena_alloc(&b->doc->blocks, len + 1, 1);
 	if (!s) {
 		b->oom = true;
 		return -1;
@@ -478,7 +411,7 @@ static int close_collection(struct builder *b)
 	size_t count = b->n_pending - f->first;
 
 	if (count) {
-		n->kids = arena_alloc(b->doc, count * sizeof(*n->kids),
+		n->kids = arena_alloc(&b->doc->blocks, count * sizeof(*n->kids),
 				      _Alignof(struct ynode *));
 		if (!n->kids) {
 			b->oom = true;
