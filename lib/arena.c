@@ -2,6 +2,7 @@
 /* Copyright (C) 2026 The pinhole authors. */
 #include "internal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,17 +64,32 @@ void arena_mark(struct arena_block *const *head, struct arena_mark *m)
 /*
  * Blocks are only ever added in front of the current one or right behind
  * it, so @m's block is still on the list, and all before it came later.
+ * Unless @m's block is left empty (then it is the one to reuse), one block
+ * of the usual size among those is kept, empty, as the current block: else,
+ * with @m near the end of its block, every subtree given back would cost a
+ * malloc(), a prefault and a free(). The rest of @m's block goes unused.
  */
 void arena_release_to(struct arena_block **head, const struct arena_mark *m)
 {
-	while (*head && *head != m->block) {
-		struct arena_block *next = (*head)->next;
+	bool reuse_mark = m->block && !m->used;
+	struct arena_block *keep = NULL;
 
-		free(*head);
-		*head = next;
+	while (*head && *head != m->block) {
+		struct arena_block *b = *head;
+
+		*head = b->next;
+		if (!reuse_mark && !keep && b->size == ARENA_BLOCK)
+			keep = b;
+		else
+			free(b);
 	}
 	if (*head)
 		(*head)->used = m->used;
+	if (keep) {
+		keep->used = 0;
+		keep->next = *head;
+		*head = keep;
+	}
 }
 
 void arena_release(struct arena_block **head)
