@@ -22,6 +22,9 @@ struct pinhole_diag;
 struct pinhole_policy;
 struct pinhole_ruleset;
 
+/* The inet table of a policy without `table:`, and of commands without --table. */
+#define PINHOLE_DEFAULT_TABLE	"pinhole"
+
 /**
  * pinhole_diag_new - an empty diagnostics queue
  * Returns NULL with errno = ENOMEM on allocation failure.

@@ -320,7 +320,7 @@ static int do_version(struct vctx *c, const struct ynode *root,
 
 static int do_table(struct vctx *c, const struct field *f)
 {
-	const char *s = "pinhole";
+	const char *s = PINHOLE_DEFAULT_TABLE;
 
 	if (f->val) {
 		s = v_want_str(c, f->val, "table", "a table name");

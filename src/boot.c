@@ -97,7 +97,7 @@ int apply_boot(const char *policy)
 {
 	struct pinhole_ruleset *r = NULL;
 	struct state *st = boot_state();
-	const char *table = "pinhole";
+	const char *table = PINHOLE_DEFAULT_TABLE;
 	int ret, failed;
 
 	failed = load_and_compile(policy, 0, &r);

@@ -45,7 +45,7 @@ static int flush_lock(struct state **st)
 
 int cmd_flush(int argc, char **argv)
 {
-	const char *table = "pinhole";
+	const char *table = PINHOLE_DEFAULT_TABLE;
 	struct serial_timer t;
 	struct state *st;
 	int ret;
