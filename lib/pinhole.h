@@ -24,6 +24,11 @@ struct pinhole_ruleset;
 
 /* The inet table of a policy without `table:`, and of commands without --table. */
 #define PINHOLE_DEFAULT_TABLE	"pinhole"
+/*
+ * The longest table name, in bytes: what a policy may give, and what a
+ * saved state image holds (both writer and reader keep to it).
+ */
+#define PINHOLE_TABLE_NAME_MAX	31
 
 /**
  * pinhole_diag_new - an empty diagnostics queue

@@ -309,12 +309,12 @@ int serial_write_ruleset(const struct pinhole_ruleset *r,
 		return -EINVAL;
 	put(&w, hdr, sizeof(hdr));
 	if (!r) {
-		put_str(&w, absent_table, TABLE_NAME_MAX);
+		put_str(&w, absent_table, PINHOLE_TABLE_NAME_MAX);
 		return finish(&w, SERIAL_ABSENT, buf, len);
 	}
 	if (!r->table[0])
 		w.err = -EINVAL;
-	put_str(&w, r->table, TABLE_NAME_MAX);
+	put_str(&w, r->table, PINHOLE_TABLE_NAME_MAX);
 	put_u32(&w, (uint32_t)r->n_sets);
 	for (size_t i = 0; i < r->n_sets; i++) {
 		if (r->sets[i]->flags & IR_SET_ANON)

@@ -326,10 +326,10 @@ static int do_table(struct vctx *c, const struct field *f)
 		s = v_want_str(c, f->val, "table", "a table name");
 		if (!s)
 			return -1;
-		if (!v_is_ident(s, TABLE_NAME_MAX))
+		if (!v_is_ident(s, PINHOLE_TABLE_NAME_MAX))
 			return verr(c, &f->val->loc, "invalid table name '%s' (a letter, "
 				    "then letters, digits, '_' or '-'; at most %u "
-				    "characters)", v_q(c, s), TABLE_NAME_MAX);
+				    "characters)", v_q(c, s), PINHOLE_TABLE_NAME_MAX);
 	}
 	c->p->table = xstrdup(c, s);
 	return 0;
