@@ -155,6 +155,15 @@ int pinhole_ruleset_diff(const struct pinhole_ruleset *live,
 /** pinhole_ruleset_table - the name of the table @r describes (borrowed) */
 const char *pinhole_ruleset_table(const struct pinhole_ruleset *r);
 
+/**
+ * pinhole_ruleset_unknown_rules - how many rules of @r pinhole does not recognise
+ * @r: a table read with pinhole_ruleset_read(), or NULL (0)
+ *
+ * Rules added by hand: they cannot be saved in the state directory, so a
+ * table holding any cannot be the rollback point of pinhole_state_begin().
+ */
+size_t pinhole_ruleset_unknown_rules(const struct pinhole_ruleset *r);
+
 enum pinhole_status_flags {
 	PINHOLE_STATUS_JSON = 1 << 0,
 };

@@ -340,7 +340,8 @@ int serial_write_timer(const struct serial_timer *t, uint8_t **buf, size_t *len)
 	return finish(&w, SERIAL_TIMER, buf, len);
 }
 
-size_t serial_unknown_rules(const struct pinhole_ruleset *r)
+EXPORT_SYMBOL(pinhole_ruleset_unknown_rules);
+size_t pinhole_ruleset_unknown_rules(const struct pinhole_ruleset *r)
 {
 	size_t n = 0;
 

@@ -316,7 +316,7 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		ret = sys_error(ret);
 		goto out;
 	}
-	unknown = serial_unknown_rules(prev);
+	unknown = pinhole_ruleset_unknown_rules(prev);
 	if (unknown) {
 		fprintf(stderr, "%s: the live table inet %s has %zu rule%s pinhole does not "
 			"recognise (added by hand?); --confirm could not restore %s. "

@@ -406,7 +406,7 @@ static void test_other_images(void)
 	rule->raw = strdup("[ meta load mark => reg 1 ]");
 	ok(serial_write_ruleset(r, NULL, &img, &len) == -ENOTSUP,
 	   "a rule pinhole does not recognise cannot be saved");
-	ok(serial_unknown_rules(r) == 1, "serial_unknown_rules counts it");
+	ok(pinhole_ruleset_unknown_rules(r) == 1, "pinhole_ruleset_unknown_rules counts it");
 	pinhole_ruleset_free(r);
 
 	ok(serial_write_ruleset(NULL, "mytable", &img, &len) == 0,
