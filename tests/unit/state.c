@@ -155,7 +155,7 @@ static void test_dir(const char *srcdir, const char *sub)
 
 static void test_lockdown_golden(const char *srcdir)
 {
-	struct pinhole_ruleset *r = pinhole_ruleset_lockdown("pinhole");
+	struct pinhole_ruleset *r = pinhole_ruleset_lockdown(PINHOLE_DEFAULT_TABLE);
 	char path[4096], *got, *want = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -511,7 +511,7 @@ static int mode_of(const char *path)
 static void test_state_dir(void)
 {
 	char base[] = "/tmp/pinhole-state-test-XXXXXX", p[256], q[512];
-	struct pinhole_ruleset *r = pinhole_ruleset_lockdown("pinhole"), *back;
+	struct pinhole_ruleset *r = pinhole_ruleset_lockdown(PINHOLE_DEFAULT_TABLE), *back;
 	struct state *st = NULL, *st2 = NULL;
 	const char *why;
 	int ret, fd;
@@ -605,7 +605,7 @@ int main(void)
 	test_dir(srcdir, "tests/kernel");
 	test_dir(srcdir, "tests/boot");
 
-	r = pinhole_ruleset_lockdown("pinhole");
+	r = pinhole_ruleset_lockdown(PINHOLE_DEFAULT_TABLE);
 	img = roundtrip("lockdown", r, &len);
 	if (img)
 		test_corrupt("lockdown", img, len, mutations);
