@@ -17,8 +17,10 @@ extern "C" {
  * libpinhole: compile a YAML IPv6 pinhole policy into one nftables table.
  *
  * Conventions: functions returning int return 0 on success, -1 after
- * queueing diagnostics for a policy problem, or -errno for a system error.
- * Constructors return NULL with errno set. *_free() accepts NULL.
+ * queueing diagnostics for a policy problem, or -errno for a system error;
+ * a few return a documented positive value (enum pinhole_state_result).
+ * Constructors return NULL with errno set. *_free() and *_close() accept
+ * NULL.
  */
 
 struct pinhole_diag;
@@ -218,11 +220,11 @@ struct pinhole_state;
 
 /* The files of the state directory (pinhole_state_file_name() names them). */
 enum pinhole_state_file {
-	PINHOLE_STATE_FILE_LOCK,	/* "lock": the flock of every transition */
+	PINHOLE_STATE_FILE_LOCK,	/* "lock": every transition holds it */
 	PINHOLE_STATE_FILE_LAST,	/* "last.ruleset": the boot fallback */
-	PINHOLE_STATE_FILE_ROLLBACK,	/* "rollback.ruleset": what the timer restores */
-	PINHOLE_STATE_FILE_PENDING,	/* "pending.ruleset": what the pending apply --confirm loaded */
-	PINHOLE_STATE_FILE_TIMER,	/* "pending.timer": the pending timer's record */
+	PINHOLE_STATE_FILE_ROLLBACK,	/* "rollback.ruleset": what a rollback restores */
+	PINHOLE_STATE_FILE_PENDING,	/* "pending.ruleset": what the pending change loaded */
+	PINHOLE_STATE_FILE_TIMER,	/* "pending.timer": its timer's record */
 	PINHOLE_STATE_FILE_EXPIRED,	/* "expired.timer": the timer that last rolled back */
 	__PINHOLE_STATE_FILE_MAX
 };
@@ -330,8 +332,10 @@ int pinhole_state_record_applied(struct pinhole_state *st,
  * @r is saved as the pending table (PINHOLE_STATE_FILE_PENDING): confirm
  * makes it the boot fallback, while the timer still restores the rollback
  * point from before the apply --confirm. Returns 0;
- * PINHOLE_STATE_NOT_PENDING when no apply --confirm is pending (nothing
- * written); or the errors of pinhole_state_record_applied().
+ * PINHOLE_STATE_NOT_PENDING when no apply --confirm is pending, i.e. there
+ * is no timer record (nothing written; a stale change counts as pending:
+ * decide by pinhole_state_status()); or the errors of
+ * pinhole_state_record_applied() but -EBUSY.
  */
 int pinhole_state_join(struct pinhole_state *st, const struct pinhole_ruleset *r);
 

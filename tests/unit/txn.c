@@ -402,7 +402,8 @@ static void test_confirm_flow(void)
 	ok(pinhole_state_rollback_load(st, 41, &r, &absent) == PINHOLE_STATE_NOT_PENDING &&
 	   !r && !absent, "rollback_load with another token: not pending");
 	ok(pinhole_state_rollback_load(st, 42, &r, &absent) == 0 && r && !absent &&
-	   !strcmp(pinhole_ruleset_table(r), "ta"), "rollback_load with its token: the table of before");
+	   !strcmp(pinhole_ruleset_table(r), "ta"),
+	   "rollback_load with its token: the table of before");
 	pinhole_ruleset_free(r);
 	r = NULL;
 
@@ -650,7 +651,8 @@ static void test_stale(void)
 	end_child(pid);
 	ok(pinhole_state_begin(st, C, "tc", A, NULL) == 0,
 	   "begin over a stale change starts a new one");
-	is_str(table_in(PINHOLE_STATE_FILE_ROLLBACK), "tc", "with the live table as rollback point");
+	is_str(table_in(PINHOLE_STATE_FILE_ROLLBACK), "tc",
+	       "with the live table as rollback point");
 	pinhole_state_abort(st);
 
 	/* a stale change can still be confirmed */
