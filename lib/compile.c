@@ -316,7 +316,7 @@ int pinhole_ruleset_compile_flags(const struct pinhole_policy *p,
 	struct cc cc = { .p = p, .d = d };
 
 	*out = NULL;
-	cc.r = ir_ruleset_new(p->table ? p->table : "pinhole");
+	cc.r = ir_ruleset_new(p->table ? p->table : PINHOLE_DEFAULT_TABLE);
 	cc.names = calloc(p->n_pinholes ? p->n_pinholes : 1, sizeof(*cc.names));
 	if (!cc.r || !cc.names || !(cc.r->file = strdup(p->file))) {
 		pinhole_ruleset_free(cc.r);

@@ -4,7 +4,10 @@
 #define PINHOLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,13 +17,23 @@ extern "C" {
  * libpinhole: compile a YAML IPv6 pinhole policy into one nftables table.
  *
  * Conventions: functions returning int return 0 on success, -1 after
- * queueing diagnostics for a policy problem, or -errno for a system error.
- * Constructors return NULL with errno set. *_free() accepts NULL.
+ * queueing diagnostics for a policy problem, or -errno for a system error;
+ * a few return a documented positive value (enum pinhole_state_result).
+ * Constructors return NULL with errno set. *_free() and *_close() accept
+ * NULL.
  */
 
 struct pinhole_diag;
 struct pinhole_policy;
 struct pinhole_ruleset;
+
+/* The inet table of a policy without `table:`, and of commands without --table. */
+#define PINHOLE_DEFAULT_TABLE	"pinhole"
+/*
+ * The longest table name, in bytes: what a policy may give, and what a
+ * saved state image holds (both writer and reader keep to it).
+ */
+#define PINHOLE_TABLE_NAME_MAX	31
 
 /**
  * pinhole_diag_new - an empty diagnostics queue
@@ -147,6 +160,15 @@ int pinhole_ruleset_diff(const struct pinhole_ruleset *live,
 /** pinhole_ruleset_table - the name of the table @r describes (borrowed) */
 const char *pinhole_ruleset_table(const struct pinhole_ruleset *r);
 
+/**
+ * pinhole_ruleset_unknown_rules - how many rules of @r pinhole does not recognise
+ * @r: a table read with pinhole_ruleset_read(), or NULL (0)
+ *
+ * Rules added by hand: they cannot be saved in the state directory, so a
+ * table holding any cannot be the rollback point of pinhole_state_begin().
+ */
+size_t pinhole_ruleset_unknown_rules(const struct pinhole_ruleset *r);
+
 enum pinhole_status_flags {
 	PINHOLE_STATUS_JSON = 1 << 0,
 };
@@ -164,6 +186,289 @@ enum pinhole_status_flags {
  */
 int pinhole_ruleset_status(const struct pinhole_ruleset *live,
 			   unsigned int flags, FILE *f);
+
+/* ------------------------------------------------------------------------
+ * The state directory (--state-dir, default /var/lib/pinhole): what the
+ * last apply loaded (the boot fallback) and, while an `apply --confirm` is
+ * pending, its rollback point, the table it loaded and its timer's record.
+ *
+ * Each transition below is a few atomic file replacements (temp file,
+ * fsync, rename, fsync of the directory; files 0600 in a 0700 directory,
+ * opened with O_NOFOLLOW relative to the directory), made under the
+ * directory's lock: take it with pinhole_state_lock() first. The library
+ * never forks, prints or logs, and signals no process but a timer it
+ * recorded; the caller runs the timer process and the kernel loads, and
+ * says what happened.
+ *
+ * A plain apply, after the kernel took the table:
+ *	pinhole_state_record_applied(), or pinhole_state_join() while an
+ *	apply --confirm is pending (pinhole_state_status() says which).
+ * An apply --confirm:
+ *	pinhole_state_begin()	the rollback point and the new table saved
+ *	(start the timer process, holding a random token)
+ *	pinhole_state_arm()	its record: from now on the timer rolls back
+ *	(load the new table)
+ *	pinhole_state_commit(), or pinhole_state_abort() when a step failed.
+ * Then pinhole_state_confirm(); or, when the timer fires,
+ *	pinhole_state_rollback_load()	what it restores, if still pending
+ *	(restore it in the kernel)
+ *	pinhole_state_expire().
+ * Boot: pinhole_state_load_last(), pinhole_state_drop_stale().
+ */
+
+struct pinhole_state;
+
+/* The files of the state directory (pinhole_state_file_name() names them). */
+enum pinhole_state_file {
+	PINHOLE_STATE_FILE_LOCK,	/* "lock": every transition holds it */
+	PINHOLE_STATE_FILE_LAST,	/* "last.ruleset": the boot fallback */
+	PINHOLE_STATE_FILE_ROLLBACK,	/* "rollback.ruleset": what a rollback restores */
+	PINHOLE_STATE_FILE_PENDING,	/* "pending.ruleset": what the pending change loaded */
+	PINHOLE_STATE_FILE_TIMER,	/* "pending.timer": its timer's record */
+	PINHOLE_STATE_FILE_EXPIRED,	/* "expired.timer": the timer that last rolled back */
+	__PINHOLE_STATE_FILE_MAX
+};
+#define PINHOLE_STATE_FILE_MAX	(__PINHOLE_STATE_FILE_MAX - 1)
+
+/* Whether an apply --confirm is pending (pinhole_state_status()). */
+enum pinhole_pending {
+	PINHOLE_PENDING_NONE,	/* no apply --confirm pending */
+	PINHOLE_PENDING_LIVE,	/* pending, its timer process runs */
+	PINHOLE_PENDING_STALE,	/* its files are there, its timer is gone (reboot, kill -9) */
+};
+
+/* Positive results of the transitions (0 is plain success). */
+enum pinhole_state_result {
+	PINHOLE_STATE_JOINED = 1,	/* begin: one was pending; this one is part of it */
+	PINHOLE_STATE_NOT_PENDING,	/* nothing (or not this timer's change) is pending */
+};
+
+/**
+ * pinhole_state_open - create (0700) or open the state directory @dir and check it
+ * @dir: its path (copied); missing parents are created 0755
+ * @out: the open directory, unlocked; close it with pinhole_state_close()
+ * @why: out: when the directory is refused, a static phrase for a message
+ *	("is a symbolic link", "is not a directory", "is not owned by root",
+ *	"is not owned by the user running pinhole", "is writable by group or
+ *	others"); NULL otherwise
+ *
+ * Returns 0; -ELOOP, -ENOTDIR or -EPERM with *@why set when the directory
+ * is refused; -EINVAL for an empty @dir; -ENOMEM; or the -errno of mkdir
+ * or open.
+ */
+int pinhole_state_open(const char *dir, struct pinhole_state **out,
+		       const char **why);
+
+/**
+ * pinhole_state_close - close the directory, releasing the lock taken here
+ * @st: the directory, or NULL
+ *
+ * A begin not yet committed is left as it is (pinhole_state_abort() undoes
+ * it). A forked child closes its copy at once: the lock belongs to the
+ * open file description, so that leaves the parent's lock held, while a
+ * copy kept open would hold it after the parent exits.
+ */
+void pinhole_state_close(struct pinhole_state *st);
+
+/** pinhole_state_dir - the @dir given to pinhole_state_open() (borrowed) */
+const char *pinhole_state_dir(const struct pinhole_state *st);
+
+/**
+ * pinhole_state_file_name - the name of @f in the directory, e.g. "last.ruleset"
+ * Returns a static string, or NULL for a value that is no file.
+ */
+const char *pinhole_state_file_name(enum pinhole_state_file f);
+
+/**
+ * pinhole_state_file_mtime - when @f was last written
+ * @t: out: its modification time
+ * Returns 0; -ENOENT when it does not exist; -EINVAL; or -errno.
+ */
+int pinhole_state_file_mtime(struct pinhole_state *st,
+			     enum pinhole_state_file f, time_t *t);
+
+/**
+ * pinhole_state_lock - take the exclusive lock (PINHOLE_STATE_FILE_LOCK)
+ * @timeout_ms: how long to wait for another holder; bounded, so a wedged
+ *	holder cannot hang boot or a remote session
+ *
+ * Returns 0, also when @st holds it already; -EWOULDBLOCK when another
+ * process held it for @timeout_ms; -EBADF when the lock is no regular
+ * file; or -errno.
+ */
+int pinhole_state_lock(struct pinhole_state *st, unsigned int timeout_ms);
+
+/**
+ * pinhole_state_status - is an apply --confirm pending?
+ * @deadline: optional out: when its timer fires (seconds since the epoch);
+ *	0 when nothing is pending or the record is unreadable
+ *
+ * Never fails: a timer record that cannot be read is PINHOLE_PENDING_STALE,
+ * and a timer is live only while /proc shows the very process recorded (the
+ * pid and its start time, so a recycled pid is not taken for it).
+ */
+enum pinhole_pending pinhole_state_status(struct pinhole_state *st,
+					  time_t *deadline);
+
+/**
+ * pinhole_state_record_applied - save @r, just loaded, as the boot fallback
+ * @r: the table the kernel took (borrowed)
+ *
+ * For a plain apply and apply --boot while no apply --confirm is pending:
+ * a stale pending change (nothing will roll it back) is dropped, @r
+ * becomes PINHOLE_STATE_FILE_LAST, and the record of an expired timer goes.
+ * Returns 0; -EBUSY when an apply --confirm is pending with a live timer
+ * (nothing written: see pinhole_state_join()); -ENOTSUP when @r holds
+ * rules pinhole does not recognise; -EINVAL for a table name longer than
+ * PINHOLE_TABLE_NAME_MAX; -ENOMEM; or the -errno of the write.
+ */
+int pinhole_state_record_applied(struct pinhole_state *st,
+				 const struct pinhole_ruleset *r);
+
+/**
+ * pinhole_state_join - make @r, just loaded, part of the pending apply --confirm
+ * @r: the table the kernel took (borrowed)
+ *
+ * @r is saved as the pending table (PINHOLE_STATE_FILE_PENDING): confirm
+ * makes it the boot fallback, while the timer still restores the rollback
+ * point from before the apply --confirm. Returns 0;
+ * PINHOLE_STATE_NOT_PENDING when no apply --confirm is pending, i.e. there
+ * is no timer record (nothing written; a stale change counts as pending:
+ * decide by pinhole_state_status()); or the errors of
+ * pinhole_state_record_applied() but -EBUSY.
+ */
+int pinhole_state_join(struct pinhole_state *st, const struct pinhole_ruleset *r);
+
+/**
+ * pinhole_state_begin - start an apply --confirm, before loading @next
+ * @prev: the live table now (pinhole_ruleset_read()): the rollback point;
+ *	NULL when there is none
+ * @table: the table's name: what a rollback deletes when @prev is NULL
+ * @next: the table about to be loaded
+ * @where: optional out: on -errno, the file that could not be written
+ *
+ * A stale pending change is dropped first. With nothing pending, @prev
+ * (or the absence of @table) is saved as the rollback point and @next as
+ * the pending table; returns 0. While an apply --confirm is pending, its
+ * rollback point stays (an unconfirmed table never becomes one) and
+ * nothing is written yet; returns PINHOLE_STATE_JOINED. Either way
+ * continue with pinhole_state_arm(). Nothing borrowed is kept.
+ *
+ * Returns -EALREADY when a begin is open on @st; -EINVAL without @table
+ * or @next; -ENOTSUP when @prev holds rules pinhole does not recognise
+ * (check pinhole_ruleset_unknown_rules() first); or the -errno of a write,
+ * after removing what it wrote.
+ */
+int pinhole_state_begin(struct pinhole_state *st,
+			const struct pinhole_ruleset *prev, const char *table,
+			const struct pinhole_ruleset *next,
+			enum pinhole_state_file *where);
+
+/**
+ * pinhole_state_arm - record the timer process of the begun apply --confirm
+ * @token: the random, non-zero token the timer process holds; it passes
+ *	it to pinhole_state_rollback_load() when it fires
+ * @pid: the timer process, running
+ * @deadline: when it fires, seconds since the epoch (for messages)
+ *
+ * Writes PINHOLE_STATE_FILE_TIMER: from now on a timer firing with @token
+ * restores the rollback point, and another timer (one that was pending)
+ * does nothing. Returns 0; -EINVAL without an open begin, when already
+ * armed, or for a zero @token or @pid; -ECHILD when @pid's start time
+ * cannot be read (it is not running); or the -errno of the write.
+ */
+int pinhole_state_arm(struct pinhole_state *st, uint64_t token, pid_t pid,
+		      time_t deadline);
+
+/**
+ * pinhole_state_commit - the kernel took @next: the apply --confirm is pending
+ * @next: the table loaded, as given to pinhole_state_begin() (borrowed)
+ *
+ * When the begin joined a pending change, @next is saved as its pending
+ * table and the timer it replaced is stopped (SIGTERM). The record of an
+ * expired timer is removed. Returns 0, closing the begin; -EINVAL without
+ * an armed begin; or the -errno of saving @next, with the begin still
+ * open: put the previous table back in the kernel and call
+ * pinhole_state_abort().
+ */
+int pinhole_state_commit(struct pinhole_state *st,
+			 const struct pinhole_ruleset *next);
+
+/**
+ * pinhole_state_abort - undo the begun apply --confirm
+ *
+ * For a begin whose load failed or never happened (or whose commit
+ * failed): a new pending change is removed whole; a joined one gets the
+ * record of its previous timer back, if arm had replaced it. The timer
+ * process that was armed is stopped. Without an open begin nothing
+ * happens. Every step is tried; returns 0 or the first -errno.
+ */
+int pinhole_state_abort(struct pinhole_state *st);
+
+/**
+ * pinhole_state_confirm - keep what the pending apply --confirm loaded
+ * @where: optional out: on -errno, the file that failed
+ *
+ * The decisive step removes the timer's record: a timer that fires later
+ * finds no token and does nothing. Then the pending table becomes the boot
+ * fallback, the rollback point and the record of an expired timer are
+ * removed, and the timer process is stopped. A stale change is confirmed
+ * too. Returns 0; PINHOLE_STATE_NOT_PENDING when nothing is pending (the
+ * time of PINHOLE_STATE_FILE_EXPIRED, if any, says when the last rollback
+ * happened); -errno with *@where = PINHOLE_STATE_FILE_TIMER when the record
+ * could not be removed (nothing changed); -errno with *@where =
+ * PINHOLE_STATE_FILE_PENDING when confirmed, but the pending table could
+ * not become the boot fallback.
+ */
+int pinhole_state_confirm(struct pinhole_state *st,
+			  enum pinhole_state_file *where);
+
+/**
+ * pinhole_state_rollback_load - what the timer holding @token restores
+ * @token: as given to pinhole_state_arm()
+ * @out: the rollback point (free with pinhole_ruleset_free()), or NULL
+ *	when there was no table before the apply --confirm
+ * @absent_table: optional out: then that table's name, to delete (caller
+ *	frees); else NULL
+ *
+ * Returns 0; PINHOLE_STATE_NOT_PENDING when @token's change is not pending
+ * (confirmed, or replaced by a newer apply --confirm): restore nothing;
+ * -ENOENT, -EBADMSG (corrupt), -EPROTONOSUPPORT (another format version),
+ * -ENOMEM or -errno reading the rollback point.
+ */
+int pinhole_state_rollback_load(struct pinhole_state *st, uint64_t token,
+				struct pinhole_ruleset **out,
+				char **absent_table);
+
+/**
+ * pinhole_state_expire - record that the timer restored the rollback point
+ *
+ * The timer's record becomes PINHOLE_STATE_FILE_EXPIRED (its time is when
+ * the rollback happened); the pending table and the rollback point are
+ * removed. Every step is tried; returns 0 or the first -errno.
+ */
+int pinhole_state_expire(struct pinhole_state *st);
+
+/**
+ * pinhole_state_load_last - the boot fallback: what the last kept apply loaded
+ * @out: the ruleset; free it with pinhole_ruleset_free()
+ *
+ * Returns 0; -ENOENT when nothing was saved; -EBADMSG when the file is
+ * corrupt (or records no table); -EPROTONOSUPPORT (another format
+ * version); -ENOMEM; or -errno.
+ */
+int pinhole_state_load_last(struct pinhole_state *st,
+			    struct pinhole_ruleset **out);
+
+/**
+ * pinhole_state_drop_stale - forget a pending change whose timer is gone
+ *
+ * Nothing will ever roll it back (its timer died with the last boot, or
+ * was killed): its timer record, pending table and rollback point are
+ * removed. A change with a live timer is kept. Returns 0 (also when there
+ * was nothing to drop) or the first -errno.
+ */
+int pinhole_state_drop_stale(struct pinhole_state *st);
 
 /* ---------------------------------------------------- OpenWrt fw4 (UCI) */
 

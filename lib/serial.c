@@ -309,12 +309,12 @@ int serial_write_ruleset(const struct pinhole_ruleset *r,
 		return -EINVAL;
 	put(&w, hdr, sizeof(hdr));
 	if (!r) {
-		put_str(&w, absent_table, TABLE_NAME_MAX);
+		put_str(&w, absent_table, PINHOLE_TABLE_NAME_MAX);
 		return finish(&w, SERIAL_ABSENT, buf, len);
 	}
 	if (!r->table[0])
 		w.err = -EINVAL;
-	put_str(&w, r->table, TABLE_NAME_MAX);
+	put_str(&w, r->table, PINHOLE_TABLE_NAME_MAX);
 	put_u32(&w, (uint32_t)r->n_sets);
 	for (size_t i = 0; i < r->n_sets; i++) {
 		if (r->sets[i]->flags & IR_SET_ANON)
@@ -340,7 +340,8 @@ int serial_write_timer(const struct serial_timer *t, uint8_t **buf, size_t *len)
 	return finish(&w, SERIAL_TIMER, buf, len);
 }
 
-size_t serial_unknown_rules(const struct pinhole_ruleset *r)
+EXPORT_SYMBOL(pinhole_ruleset_unknown_rules);
+size_t pinhole_ruleset_unknown_rules(const struct pinhole_ruleset *r)
 {
 	size_t n = 0;
 

@@ -23,7 +23,8 @@ struct pinhole_ruleset;
  *	16 payload
  * The payload of a ruleset is documented in serial.c. Not kept: the logical
  * pinhole layer (UCI), policy locations, counter values, decoded handles.
- * Decoded rules pinhole does not recognise cannot be encoded (-ENOTSUP).
+ * Decoded rules pinhole does not recognise cannot be encoded (-ENOTSUP;
+ * pinhole_ruleset_unknown_rules() counts them).
  *
  * The reader checks every length, count, enum and cross reference before
  * using it: a corrupt or truncated file is -EBADMSG, never a crash, and what
@@ -87,9 +88,6 @@ int serial_read_ruleset(const uint8_t *buf, size_t len,
 /* A timer record as a file image (SERIAL_TIMER), and back. Same errors. */
 int serial_write_timer(const struct serial_timer *t, uint8_t **buf, size_t *len);
 int serial_read_timer(const uint8_t *buf, size_t len, struct serial_timer *t);
-
-/* Number of rules of @r that pinhole does not recognise (decoded state). */
-size_t serial_unknown_rules(const struct pinhole_ruleset *r);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32()), for tests that patch payloads. */
 uint32_t serial_crc32(const uint8_t *p, size_t len);

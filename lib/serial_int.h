@@ -6,7 +6,6 @@
 
 #include <stdint.h>
 
-#define TABLE_NAME_MAX	255	/* NFT_NAME_MAXLEN - 1 */
 #define COMMENT_MAX	255	/* fits nft's 256-byte userdata */
 #define NO_STR		0xffffffffu
 

@@ -386,7 +386,7 @@ int serial_read_ruleset(const uint8_t *buf, size_t len,
 			struct pinhole_ruleset **out, char **absent_table)
 {
 	struct pinhole_ruleset *rs = NULL;
-	char table[TABLE_NAME_MAX + 1];
+	char table[PINHOLE_TABLE_NAME_MAX + 1];
 	struct rd r;
 	uint32_t n;
 	int kind, ret = 0;
@@ -397,7 +397,7 @@ int serial_read_ruleset(const uint8_t *buf, size_t len,
 	kind = open_image(buf, len, SERIAL_RULESET, &r);
 	if (kind < 0)
 		return kind;
-	if (!get_str(&r, table, TABLE_NAME_MAX, NULL, false) || !table[0])
+	if (!get_str(&r, table, PINHOLE_TABLE_NAME_MAX, NULL, false) || !table[0])
 		return -EBADMSG;
 	if (kind == SERIAL_ABSENT) {
 		if (r.off != r.len)

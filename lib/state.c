@@ -173,13 +173,6 @@ int state_lock(struct state *st, unsigned int timeout_ms)
 	return 0;
 }
 
-void state_forget_lock(struct state *st)
-{
-	if (st->lockfd >= 0)
-		close(st->lockfd);	/* the parent's descriptor keeps the lock */
-	st->lockfd = -1;
-}
-
 int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len)
 {
 	struct stat sb;

@@ -50,12 +50,6 @@ const char *state_path(const struct state *st);
  * @timeout_ms: give up after this long (-EWOULDBLOCK)
  */
 int state_lock(struct state *st, unsigned int timeout_ms);
-/*
- * Forget the lock descriptor without unlocking: for a forked child, whose
- * copy refers to the parent's lock (flock locks belong to the open file
- * description, released when its last descriptor closes).
- */
-void state_forget_lock(struct state *st);
 
 /* Raw files: the whole content; -ENOENT when missing, -EFBIG over SERIAL_MAX_LEN. */
 int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len);

@@ -59,16 +59,16 @@ static int do_version(struct vctx *c, const struct ynode *root,
 
 static int do_table(struct vctx *c, const struct field *f)
 {
-	const char *s = "pinhole";
+	const char *s = PINHOLE_DEFAULT_TABLE;
 
 	if (f->val) {
 		s = v_want_str(c, f->val, "table", "a table name");
 		if (!s)
 			return -1;
-		if (!v_is_ident(s, TABLE_NAME_MAX))
+		if (!v_is_ident(s, PINHOLE_TABLE_NAME_MAX))
 			return verr(c, &f->val->loc, "invalid table name '%s' (a letter, "
 				    "then letters, digits, '_' or '-'; at most %u "
-				    "characters)", v_q(c, s), TABLE_NAME_MAX);
+				    "characters)", v_q(c, s), PINHOLE_TABLE_NAME_MAX);
 	}
 	c->p->table = xstrdup(c, s);
 	return 0;

@@ -19,7 +19,6 @@ struct pinhole_diag;
 struct pinhole_policy;
 struct ynode;
 
-#define TABLE_NAME_MAX	31
 #define ZONE_NAME_MAX	15
 #define HOST_NAME_MAX_	32
 #define PINHOLE_NAME_MAX 64

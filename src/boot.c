@@ -15,58 +15,58 @@
 #include <time.h>
 
 #include "pinhole.h"
-#include "state.h"
 #include "apply.h"
 #include "cmd.h"
 #include "util.h"
 
 /* The state directory if usable; boot goes on without it (or its lock). */
-static struct state *boot_state(void)
+static struct pinhole_state *boot_state(void)
 {
-	struct state *st = NULL;
+	struct pinhole_state *st = NULL;
 	const char *why = NULL;
-	int ret = state_open(g_opts.state_dir, &st, &why);
+	int ret = pinhole_state_open(g_opts.state_dir, &st, &why);
 
 	if (ret) {
 		fprintf(stderr, "%s: state directory %s %s; going on without saved state\n",
 			prog, g_opts.state_dir, why ? why : strerror(-ret));
 		return NULL;
 	}
-	ret = state_lock(st, LOCK_WAIT_BOOT_MS);
+	ret = pinhole_state_lock(st, LOCK_WAIT_BOOT_MS);
 	if (ret)
 		fprintf(stderr, "%s: %s: %s; going on without the lock\n", prog,
-			state_file(st, STATE_LOCK),
+			state_file(st, PINHOLE_STATE_FILE_LOCK),
 			ret == -EWOULDBLOCK ? "held by another pinhole" : strerror(-ret));
 	return st;
 }
 
 /* The last applied ruleset, loaded; EXIT_OK when it protects the kernel. */
-static int load_last(struct state *st, const char *policy)
+static int load_last(struct pinhole_state *st, const char *policy)
 {
 	struct pinhole_ruleset *r = NULL;
 	char when[64] = "at an unknown time";
 	time_t t;
 	int ret;
 
-	ret = state_load_ruleset(st, STATE_LAST, &r, NULL);
+	ret = pinhole_state_load_last(st, &r);
 	if (ret == -ENOENT)
 		return EXIT_SYSTEM;
-	if (ret || !r) {
-		fprintf(stderr, "%s: %s: %s; not using it\n", prog,
-			state_file(st, STATE_LAST),
-			ret == -EBADMSG || !r ? "corrupt" : strerror(-ret));
-		pinhole_ruleset_free(r);
+	if (ret) {
+		/* whatever the error (-EBADMSG, -ELOOP, -EPROTONOSUPPORT, ...) */
+		fprintf(stderr, "%s: %s: corrupt; not using it\n", prog,
+			state_file(st, PINHOLE_STATE_FILE_LAST));
 		return EXIT_SYSTEM;
 	}
 	ret = cli_apply(r, 3);
 	if (ret == EXIT_OK) {
 		struct tm tm;
 
-		if (!state_mtime(st, STATE_LAST, &t) && localtime_r(&t, &tm))
+		if (!pinhole_state_file_mtime(st, PINHOLE_STATE_FILE_LAST, &t) &&
+		    localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(stderr, "%s: %s did not load; loaded the last applied ruleset "
 			"instead (table inet %s, saved %s in %s)\n", prog, policy,
-			pinhole_ruleset_table(r), when, state_file(st, STATE_LAST));
+			pinhole_ruleset_table(r), when,
+			state_file(st, PINHOLE_STATE_FILE_LAST));
 	}
 	pinhole_ruleset_free(r);
 	return ret;
@@ -96,8 +96,8 @@ static int load_lockdown(const char *table, const char *policy)
 int apply_boot(const char *policy)
 {
 	struct pinhole_ruleset *r = NULL;
-	struct state *st = boot_state();
-	const char *table = "pinhole";
+	struct pinhole_state *st = boot_state();
+	const char *table = PINHOLE_DEFAULT_TABLE;
 	int ret, failed;
 
 	failed = load_and_compile(policy, 0, &r);
@@ -122,11 +122,9 @@ int apply_boot(const char *policy)
 	if (ret != EXIT_OK)
 		ret = load_lockdown(table, policy);
 	if (ret == EXIT_OK) {
-		struct serial_timer t;
-
 		/* a rollback timer that died with the last boot never fires */
-		if (st && pending_state(st, &t) == PENDING_STALE)
-			pending_drop(st);
+		if (st)
+			pinhole_state_drop_stale(st);
 		ret = failed == EXIT_SYSTEM ? EXIT_SYSTEM : EXIT_POLICY;
 	} else {
 		fprintf(stderr, "%s: could not load any fallback: the kernel is NOT protected\n",
@@ -135,6 +133,6 @@ int apply_boot(const char *policy)
 	}
 out:
 	pinhole_ruleset_free(r);
-	state_close(st);
+	pinhole_state_close(st);
 	return ret;
 }

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "pinhole.h"
-#include "state.h"
 #include "apply.h"
 #include "cmd.h"
 #include "util.h"
@@ -24,7 +23,7 @@
 int apply_plain(const char *policy)
 {
 	struct pinhole_ruleset *r = NULL;
-	struct state *st = NULL;
+	struct pinhole_state *st = NULL;
 	int ret;
 
 	ret = load_and_compile(policy, 0, &r);
@@ -35,7 +34,7 @@ int apply_plain(const char *policy)
 		ret = cli_apply(r, 0);
 	if (ret == EXIT_OK)
 		ret = save_applied(st, r);
-	state_close(st);
+	pinhole_state_close(st);
 	pinhole_ruleset_free(r);
 	return ret;
 }

@@ -14,20 +14,18 @@
 #include <time.h>
 
 #include "pinhole.h"
-#include "state.h"
 #include "apply.h"
 #include "cmd.h"
 #include "util.h"
 
 int cmd_confirm(int argc, char **argv)
 {
-	struct serial_timer t;
-	struct state *st = NULL;
-	enum pending ps;
+	enum pinhole_state_file where = PINHOLE_STATE_FILE_TIMER;
+	struct pinhole_state *st = NULL;
 	char when[32];
 	struct tm tm;
 	time_t at;
-	int ret, err;
+	int ret;
 
 	if (argc != 1) {
 		fprintf(stderr, "Usage: %s %s\n", prog, argv[0]);
@@ -36,9 +34,10 @@ int cmd_confirm(int argc, char **argv)
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
 	if (ret != EXIT_OK)
 		return ret;
-	ps = pending_state(st, &t);
-	if (ps == PENDING_NONE) {
-		if (!state_mtime(st, STATE_EXPIRED, &at) && localtime_r(&at, &tm)) {
+	ret = pinhole_state_confirm(st, &where);
+	if (ret == PINHOLE_STATE_NOT_PENDING) {
+		if (!pinhole_state_file_mtime(st, PINHOLE_STATE_FILE_EXPIRED, &at) &&
+		    localtime_r(&at, &tm)) {
 			strftime(when, sizeof(when), "%H:%M:%S", &tm);
 			fprintf(stderr, "%s: nothing to confirm: too late, the previous "
 				"table was restored at %s\n", prog, when);
@@ -47,32 +46,20 @@ int cmd_confirm(int argc, char **argv)
 				prog);
 		}
 		ret = EXIT_POLICY;
-		goto out;
-	}
-	ret = state_remove(st, STATE_TIMER);
-	if (!ret)
-		ret = state_sync(st);
-	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, state_file(st, STATE_TIMER),
-			strerror(-ret));
+	} else if (ret && where == PINHOLE_STATE_FILE_TIMER) {
+		fprintf(stderr, "%s: %s: %s\n", prog,
+			state_file(st, PINHOLE_STATE_FILE_TIMER), strerror(-ret));
 		ret = EXIT_SYSTEM;
-		goto out;
-	}
-	ret = EXIT_OK;
-	/* what was loaded becomes the boot fallback */
-	err = state_rename(st, STATE_PENDING, STATE_LAST);
-	if (err) {
+	} else if (ret) {
+		/* confirmed, but what was loaded is not the boot fallback */
 		fprintf(stderr, "%s: confirmed, but %s could not become %s: %s\n",
-			prog, state_file(st, STATE_PENDING), STATE_LAST, strerror(-err));
+			prog, state_file(st, PINHOLE_STATE_FILE_PENDING),
+			pinhole_state_file_name(PINHOLE_STATE_FILE_LAST), strerror(-ret));
 		ret = EXIT_SYSTEM;
-	}
-	state_remove(st, STATE_ROLLBACK);
-	state_remove(st, STATE_EXPIRED);
-	state_sync(st);
-	timer_kill(&t);
-	if (ret == EXIT_OK)
+	} else {
 		fprintf(stderr, "%s: confirmed; the rollback timer is cancelled\n", prog);
-out:
-	state_close(st);
+		ret = EXIT_OK;
+	}
+	pinhole_state_close(st);
 	return ret;
 }

@@ -16,8 +16,6 @@
 #include <string.h>
 
 #include "pinhole.h"
-#include "serial.h"
-#include "state.h"
 #include "apply.h"
 #include "cmd.h"
 #include "syserr.h"
@@ -27,13 +25,13 @@
  * *@st locked, or NULL when the state directory cannot be used (a warning:
  * flush still runs); EXIT_OK, or EXIT_SYSTEM when the lock was not had.
  */
-static int flush_lock(struct state **st)
+static int flush_lock(struct pinhole_state **st)
 {
 	const char *why = NULL;
 	int ret;
 
 	*st = NULL;
-	ret = state_open(g_opts.state_dir, st, &why);
+	ret = pinhole_state_open(g_opts.state_dir, st, &why);
 	if (ret) {
 		fprintf(stderr, "%s: warning: state directory %s %s; flushing "
 			"without its lock\n", prog, g_opts.state_dir,
@@ -45,9 +43,9 @@ static int flush_lock(struct state **st)
 
 int cmd_flush(int argc, char **argv)
 {
-	const char *table = "pinhole";
-	struct serial_timer t;
-	struct state *st;
+	const char *table = PINHOLE_DEFAULT_TABLE;
+	struct pinhole_state *st;
+	time_t deadline;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
@@ -62,8 +60,8 @@ int cmd_flush(int argc, char **argv)
 	if (ret)
 		return ret;
 	ret = pinhole_table_flush(table, g_opts.netns);
-	if (!ret && st && pending_state(st, &t) == PENDING_LIVE)
-		cli_say_joined(&t, "flush");
-	state_close(st);
+	if (!ret && st && pinhole_state_status(st, &deadline) == PINHOLE_PENDING_LIVE)
+		cli_say_joined(deadline, "flush");
+	pinhole_state_close(st);
 	return ret ? sys_error(ret) : EXIT_OK;
 }

@@ -13,7 +13,7 @@
 
 int cmd_status(int argc, char **argv)
 {
-	const char *table = "pinhole";
+	const char *table = PINHOLE_DEFAULT_TABLE;
 	struct pinhole_ruleset *live = NULL;
 	unsigned int flags = 0;
 	int ret;

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,69 +37,23 @@
 #include <sys/wait.h>
 
 #include "pinhole.h"
-#include "serial.h"
-#include "state.h"
 #include "apply.h"
 #include "cmd.h"
 #include "syserr.h"
 #include "util.h"
 
-/* Field 22 of /proc/PID/stat (start time, clock ticks after boot); 0 if dead. */
-static int proc_starttime(pid_t pid, uint64_t *out)
-{
-	char path[64], buf[1024], *p, *save = NULL;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	/* "pid (comm) S ..." where comm may hold spaces and parentheses */
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	p = strtok_r(p + 1, " ", &save);	/* field 3: state */
-	if (!p || *p == 'Z' || *p == 'X')
-		return -ESRCH;
-	for (int field = 4; field <= 22; field++)
-		if (!(p = strtok_r(NULL, " ", &save)))
-			return -EIO;
-	*out = strtoull(p, NULL, 10);
-	return 0;
-}
-
-static bool timer_alive(const struct serial_timer *t)
-{
-	uint64_t start;
-
-	return t->pid && t->pid <= INT_MAX &&
-	       proc_starttime((pid_t)t->pid, &start) == 0 && start == t->starttime;
-}
-
-void timer_kill(const struct serial_timer *t)
-{
-	if (timer_alive(t))
-		kill((pid_t)t->pid, SIGTERM);
-}
-
-enum pending pending_state(struct state *st, struct serial_timer *t)
-{
-	int ret = state_load_timer(st, STATE_TIMER, t);
-
-	if (ret == -ENOENT)
-		return PENDING_NONE;
-	if (ret) {
-		memset(t, 0, sizeof(*t));	/* unreadable: no timer can match it */
-		return PENDING_STALE;
-	}
-	return timer_alive(t) ? PENDING_LIVE : PENDING_STALE;
-}
+/**
+ * struct timer - the detached timer process of one apply --confirm
+ * @token: random; the timer acts only while the state directory still
+ *	holds it (pinhole_state_rollback_load())
+ * @pid: the process
+ * @deadline: when it fires, seconds since the epoch
+ */
+struct timer {
+	uint64_t token;
+	pid_t pid;
+	time_t deadline;
+};
 
 /* ---------------------------------------------------------------- timer */
 
@@ -106,31 +61,32 @@ enum pending pending_state(struct state *st, struct serial_timer *t)
 static int timer_fire(const char *dir, uint64_t token)
 {
 	struct pinhole_ruleset *r = NULL;
-	struct serial_timer t;
-	struct state *st;
+	struct pinhole_state *st;
 	char *absent = NULL;
 	const char *why;
 	int ret;
 
 	openlog("pinhole", LOG_PID, LOG_DAEMON);
-	ret = state_open(dir, &st, &why);
+	ret = pinhole_state_open(dir, &st, &why);
 	if (ret) {
 		syslog(LOG_ERR, "rollback timer: state directory %s: %s", dir,
 		       why ? why : strerror(-ret));
 		return 1;
 	}
-	ret = state_lock(st, LOCK_WAIT_MS);
+	ret = pinhole_state_lock(st, LOCK_WAIT_MS);
 	if (ret)	/* the kernel side is atomic anyway: go on */
 		syslog(LOG_WARNING, "rollback timer: %s/%s: %s; going on without it",
-		       dir, STATE_LOCK, strerror(-ret));
-	if (state_load_timer(st, STATE_TIMER, &t) || t.token != token) {
+		       dir, pinhole_state_file_name(PINHOLE_STATE_FILE_LOCK),
+		       strerror(-ret));
+	ret = pinhole_state_rollback_load(st, token, &r, &absent);
+	if (ret == PINHOLE_STATE_NOT_PENDING) {
 		ret = 0;	/* confirmed, or replaced by a newer apply --confirm */
 		goto out;
 	}
-	ret = state_load_ruleset(st, STATE_ROLLBACK, &r, &absent);
 	if (ret) {
 		syslog(LOG_ERR, "rollback timer: %s/%s: %s; cannot restore the previous table",
-		       dir, STATE_ROLLBACK, strerror(-ret));
+		       dir, pinhole_state_file_name(PINHOLE_STATE_FILE_ROLLBACK),
+		       strerror(-ret));
 		goto out;
 	}
 	if (r) {
@@ -151,14 +107,11 @@ static int timer_fire(const char *dir, uint64_t token)
 	else
 		syslog(LOG_WARNING, "'apply --confirm' was not confirmed in time: "
 		       "deleted table inet %s (there was none before)", absent);
-	state_rename(st, STATE_TIMER, STATE_EXPIRED);
-	state_remove(st, STATE_PENDING);
-	state_remove(st, STATE_ROLLBACK);
-	state_sync(st);
+	pinhole_state_expire(st);
 out:
 	pinhole_ruleset_free(r);
 	free(absent);
-	state_close(st);
+	pinhole_state_close(st);
 	closelog();
 	return ret ? 1 : 0;
 }
@@ -182,7 +135,7 @@ static void close_fds_except(int keep)
 
 /* The detached process: never returns. */
 static void __attribute__((noreturn))
-timer_main(struct state *st, const char *dir, const struct timespec *when,
+timer_main(struct pinhole_state *st, const char *dir, const struct timespec *when,
 	   uint64_t token, int report_fd)
 {
 	pid_t self = getpid();
@@ -191,8 +144,7 @@ timer_main(struct state *st, const char *dir, const struct timespec *when,
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	state_forget_lock(st);	/* the parent's descriptor holds the lock */
-	state_close(st);
+	pinhole_state_close(st);	/* the parent's descriptor keeps the lock */
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -210,9 +162,9 @@ timer_main(struct state *st, const char *dir, const struct timespec *when,
 	_exit(timer_fire(dir, token));
 }
 
-/* Fork the timer; fill @t (pid, start time, token, deadline). */
-static int timer_start(struct state *st, const char *dir, unsigned int seconds,
-		       struct serial_timer *t)
+/* Fork the timer; fill @t. */
+static int timer_start(struct pinhole_state *st, const char *dir,
+		       unsigned int seconds, struct timer *t)
 {
 	struct timespec when;
 	pid_t pid, timer = 0;
@@ -223,7 +175,7 @@ static int timer_start(struct state *st, const char *dir, unsigned int seconds,
 		return -errno;
 	clock_gettime(CLOCK_MONOTONIC, &when);
 	when.tv_sec += seconds;
-	t->deadline = (int64_t)time(NULL) + seconds;
+	t->deadline = time(NULL) + seconds;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	fflush(stdout);
@@ -253,9 +205,7 @@ static int timer_start(struct state *st, const char *dir, unsigned int seconds,
 	close(p[0]);
 	if (n != sizeof(timer) || timer <= 0)
 		return -ECHILD;
-	t->pid = (uint32_t)timer;
-	if (proc_starttime(timer, &t->starttime))
-		return -ECHILD;
+	t->pid = timer;
 	return 0;
 }
 
@@ -273,14 +223,6 @@ static void restore(const struct pinhole_ruleset *prev, const char *table)
 		fprintf(stderr, "%s: restored the previous table\n", prog);
 }
 
-void pending_drop(struct state *st)
-{
-	state_remove(st, STATE_TIMER);
-	state_remove(st, STATE_PENDING);
-	state_remove(st, STATE_ROLLBACK);
-	state_sync(st);
-}
-
 /*
  * Order matters: the rollback point and the timer (with its token in
  * pending.timer) are in place before the new table is loaded, so killing
@@ -289,14 +231,14 @@ void pending_drop(struct state *st)
 int apply_confirm(const char *policy, unsigned int seconds)
 {
 	struct pinhole_ruleset *r = NULL, *prev = NULL;
-	struct serial_timer old = { 0 }, t = { 0 };
-	struct state *st = NULL;
-	enum pending ps;
+	enum pinhole_state_file where = PINHOLE_STATE_FILE_ROLLBACK;
+	struct pinhole_state *st = NULL;
+	struct timer t = { 0 };
 	char dir[PATH_MAX], when[32];
 	const char *table, *step;
 	struct tm tm;
-	time_t dl;
 	size_t unknown;
+	bool joined;
 	int ret;
 
 	ret = load_and_compile(policy, 0, &r);
@@ -306,7 +248,7 @@ int apply_confirm(const char *policy, unsigned int seconds)
 	if (ret != EXIT_OK)
 		goto out;
 	/* the timer opens it again by this name, from / */
-	if (!realpath(state_path(st), dir)) {
+	if (!realpath(pinhole_state_dir(st), dir)) {
 		ret = sys_error(-errno);
 		goto out;
 	}
@@ -316,7 +258,7 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		ret = sys_error(ret);
 		goto out;
 	}
-	unknown = serial_unknown_rules(prev);
+	unknown = pinhole_ruleset_unknown_rules(prev);
 	if (unknown) {
 		fprintf(stderr, "%s: the live table inet %s has %zu rule%s pinhole does not "
 			"recognise (added by hand?); --confirm could not restore %s. "
@@ -327,71 +269,55 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	ps = pending_state(st, &old);
-	if (ps == PENDING_STALE) {
-		pending_drop(st);
-		ps = PENDING_NONE;
-	}
 	/* a pending change keeps its rollback point (the last confirmed table) */
-	step = "save the rollback point";
-	ret = ps == PENDING_NONE ? state_save_ruleset(st, STATE_ROLLBACK, prev, table) : 0;
-	if (!ret && ps == PENDING_NONE) {
-		step = "save the new table";
-		ret = state_save_ruleset(st, STATE_PENDING, r, NULL);
-	}
-	if (!ret) {
+	ret = pinhole_state_begin(st, prev, table, r, &where);
+	joined = ret == PINHOLE_STATE_JOINED;
+	if (ret < 0) {
+		step = where == PINHOLE_STATE_FILE_PENDING ? "save the new table" :
+							     "save the rollback point";
+	} else {
 		step = "start the rollback timer";
 		ret = timer_start(st, dir, seconds, &t);
 	}
 	if (!ret) {
-		step = "save the rollback timer";
-		ret = state_save_timer(st, STATE_TIMER, &t);
+		ret = pinhole_state_arm(st, t.token, t.pid, t.deadline);
+		if (ret && ret != -ECHILD)	/* -ECHILD: the timer is not running */
+			step = "save the rollback timer";
 	}
 	if (ret) {
 		fprintf(stderr, "%s: cannot %s in %s: %s; nothing was changed\n", prog,
-			step, state_path(st), strerror(-ret));
-		timer_kill(&t);
-		if (ps == PENDING_NONE)
-			pending_drop(st);
+			step, pinhole_state_dir(st), strerror(-ret));
+		pinhole_state_abort(st);
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
 	ret = cli_apply(r, 0);
-	if (!ret && ps == PENDING_LIVE) {
-		ret = state_save_ruleset(st, STATE_PENDING, r, NULL);
+	if (!ret) {
+		ret = pinhole_state_commit(st, r);
 		if (ret) {
 			fprintf(stderr, "%s: cannot save the new table as %s: %s\n", prog,
-				state_file(st, STATE_PENDING), strerror(-ret));
+				state_file(st, PINHOLE_STATE_FILE_PENDING), strerror(-ret));
 			restore(prev, table);
 			ret = EXIT_SYSTEM;
 		}
 	}
 	if (ret) {
 		/* the kernel has the table of before: stand the new timer down */
-		if (ps == PENDING_NONE)
-			pending_drop(st);
-		else
-			state_save_timer(st, STATE_TIMER, &old);
-		timer_kill(&t);
+		pinhole_state_abort(st);
 		goto out;
 	}
-	if (ps == PENDING_LIVE)
-		timer_kill(&old);
-	state_remove(st, STATE_EXPIRED);
-	state_sync(st);
-	dl = (time_t)t.deadline;
-	localtime_r(&dl, &tm);
+	localtime_r(&t.deadline, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fprintf(stderr, "%s: loaded %s; run '%s confirm' within %u s to keep it, or at %s "
 		"%s\n", prog, policy, prog, seconds, when,
-		ps == PENDING_LIVE ? "the table from before the first unconfirmed "
-				     "'apply --confirm' is restored" :
+		joined ? "the table from before the first unconfirmed "
+			 "'apply --confirm' is restored" :
 		prev ? "the previous table is restored" :
 		       "the table is deleted again (there was none)");
 	ret = EXIT_OK;
 out:
 	pinhole_ruleset_free(prev);
 	pinhole_ruleset_free(r);
-	state_close(st);
+	pinhole_state_close(st);
 	return ret;
 }

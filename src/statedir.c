@@ -10,17 +10,16 @@
 #include <time.h>
 
 #include "pinhole.h"
-#include "state.h"
 #include "apply.h"
 #include "cmd.h"
 #include "syserr.h"
 
-int cli_state_open(struct state **st, unsigned int lock_ms)
+int cli_state_open(struct pinhole_state **st, unsigned int lock_ms)
 {
 	const char *why = NULL;
 	int ret;
 
-	ret = state_open(g_opts.state_dir, st, &why);
+	ret = pinhole_state_open(g_opts.state_dir, st, &why);
 	if (ret) {
 		if (why)
 			fprintf(stderr, "%s: state directory %s %s; refusing to use it\n",
@@ -33,18 +32,19 @@ int cli_state_open(struct state **st, unsigned int lock_ms)
 	return cli_state_lock(st, lock_ms);
 }
 
-int cli_state_lock(struct state **st, unsigned int lock_ms)
+int cli_state_lock(struct pinhole_state **st, unsigned int lock_ms)
 {
-	int ret = state_lock(*st, lock_ms);
+	const char *lock = pinhole_state_file_name(PINHOLE_STATE_FILE_LOCK);
+	int ret = pinhole_state_lock(*st, lock_ms);
 
 	if (ret) {
 		if (ret == -EWOULDBLOCK)
 			fprintf(stderr, "%s: %s/%s: still locked by another pinhole after %u s\n",
-				prog, g_opts.state_dir, STATE_LOCK, lock_ms / 1000);
+				prog, g_opts.state_dir, lock, lock_ms / 1000);
 		else
 			fprintf(stderr, "%s: %s/%s: %s\n", prog, g_opts.state_dir,
-				STATE_LOCK, strerror(-ret));
-		state_close(*st);
+				lock, strerror(-ret));
+		pinhole_state_close(*st);
 		*st = NULL;
 		return EXIT_SYSTEM;
 	}
@@ -76,21 +76,21 @@ int cli_apply(const struct pinhole_ruleset *r, int retries)
 	return ret;
 }
 
-const char *state_file(const struct state *st, const char *name)
+const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f)
 {
 	static char buf[4096];
 
-	snprintf(buf, sizeof(buf), "%s/%s", state_path(st), name);
+	snprintf(buf, sizeof(buf), "%s/%s", pinhole_state_dir(st),
+		 pinhole_state_file_name(f));
 	return buf;
 }
 
-void cli_say_joined(const struct serial_timer *t, const char *what)
+void cli_say_joined(time_t deadline, const char *what)
 {
-	time_t dl = (time_t)t->deadline;
 	char when[32] = "its deadline";
 	struct tm tm;
 
-	if (localtime_r(&dl, &tm))
+	if (localtime_r(&deadline, &tm))
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fprintf(stderr, "%s: an 'apply --confirm' is pending and this %s "
 		"becomes part of it: run '%s confirm' to keep it, else at %s "
@@ -98,33 +98,27 @@ void cli_say_joined(const struct serial_timer *t, const char *what)
 		prog, what, prog, when);
 }
 
-int save_applied(struct state *st, const struct pinhole_ruleset *r)
+int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r)
 {
-	struct serial_timer t;
-	const char *name = STATE_LAST;
-	bool joined = false;
-	int ret;
+	enum pinhole_state_file f = PINHOLE_STATE_FILE_PENDING;
+	bool live;
+	time_t deadline;
+	int ret = 0;
 
-	switch (pending_state(st, &t)) {
-	case PENDING_LIVE:
-		name = STATE_PENDING;
-		joined = true;
-		cli_say_joined(&t, "apply");
-		break;
-	case PENDING_STALE:
-		/* its timer is gone (reboot): nothing will ever roll it back */
-		pending_drop(st);
-		break;
-	case PENDING_NONE:
-		break;
+	live = pinhole_state_status(st, &deadline) == PINHOLE_PENDING_LIVE;
+	if (live) {
+		cli_say_joined(deadline, "apply");
+		ret = pinhole_state_join(st, r);
 	}
-	ret = state_save_ruleset(st, name, r, NULL);
+	/* not live, or confirmed meanwhile (apply --boot without the lock) */
+	if (!live || ret == PINHOLE_STATE_NOT_PENDING) {
+		f = PINHOLE_STATE_FILE_LAST;
+		ret = pinhole_state_record_applied(st, r);
+	}
 	if (ret) {
 		fprintf(stderr, "%s: loaded, but could not save it as %s: %s\n",
-			prog, state_file(st, name), strerror(-ret));
+			prog, state_file(st, f), strerror(-ret));
 		return EXIT_SYSTEM;
 	}
-	if (!joined)
-		state_remove(st, STATE_EXPIRED);
 	return EXIT_OK;
 }

@@ -155,7 +155,7 @@ static void test_dir(const char *srcdir, const char *sub)
 
 static void test_lockdown_golden(const char *srcdir)
 {
-	struct pinhole_ruleset *r = pinhole_ruleset_lockdown("pinhole");
+	struct pinhole_ruleset *r = pinhole_ruleset_lockdown(PINHOLE_DEFAULT_TABLE);
 	char path[4096], *got, *want = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -406,7 +406,7 @@ static void test_other_images(void)
 	rule->raw = strdup("[ meta load mark => reg 1 ]");
 	ok(serial_write_ruleset(r, NULL, &img, &len) == -ENOTSUP,
 	   "a rule pinhole does not recognise cannot be saved");
-	ok(serial_unknown_rules(r) == 1, "serial_unknown_rules counts it");
+	ok(pinhole_ruleset_unknown_rules(r) == 1, "pinhole_ruleset_unknown_rules counts it");
 	pinhole_ruleset_free(r);
 
 	ok(serial_write_ruleset(NULL, "mytable", &img, &len) == 0,
@@ -417,6 +417,47 @@ static void test_other_images(void)
 	free(img);
 	ok(serial_write_ruleset(NULL, NULL, &img, &len) == -EINVAL,
 	   "absent without a table name is refused");
+	{
+		/* the policy's limit is the image's: the longest name round-trips */
+		char name[PINHOLE_TABLE_NAME_MAX + 2];
+		uint8_t *m = NULL;
+
+		memset(name, 'a', sizeof(name) - 1);
+		name[PINHOLE_TABLE_NAME_MAX] = 0;
+		r = ir_ruleset_new(name);
+		img = NULL;
+		ok(r && serial_write_ruleset(r, NULL, &img, &len) == 0 &&
+		   serial_read_ruleset(img, len, &back, NULL) == 0 && back &&
+		   !strcmp(back->table, name),
+		   "a %d-byte table name round-trips", PINHOLE_TABLE_NAME_MAX);
+		pinhole_ruleset_free(back);
+		back = NULL;
+		pinhole_ruleset_free(r);
+		/* the same image with one more byte of name (CRC fixed up) */
+		if (img)
+			m = malloc(len + 1);
+		if (m) {
+			size_t at = SERIAL_HDR_LEN + 4 + PINHOLE_TABLE_NAME_MAX;
+
+			memcpy(m, img, at);
+			m[SERIAL_HDR_LEN] = PINHOLE_TABLE_NAME_MAX + 1;
+			m[at] = 'a';
+			memcpy(m + at + 1, img + at, len - at);
+			patch_crc(m, len + 1);
+		}
+		ok(m && serial_read_ruleset(m, len + 1, &back, NULL) == -EBADMSG,
+		   "a %d-byte table name is refused by the reader",
+		   PINHOLE_TABLE_NAME_MAX + 1);
+		free(m);
+		free(img);
+		name[PINHOLE_TABLE_NAME_MAX] = 'a';
+		r = ir_ruleset_new(name);
+		ok(r && serial_write_ruleset(r, NULL, &img, &len) == -EINVAL,
+		   "and by the writer");
+		ok(serial_write_ruleset(NULL, name, &img, &len) == -EINVAL,
+		   "also as the name of an absent table");
+		pinhole_ruleset_free(r);
+	}
 
 	/* version 1 differs only in sets (no size): a set-less table reads */
 	r = ir_ruleset_new("v1");
@@ -470,7 +511,7 @@ static int mode_of(const char *path)
 static void test_state_dir(void)
 {
 	char base[] = "/tmp/pinhole-state-test-XXXXXX", p[256], q[512];
-	struct pinhole_ruleset *r = pinhole_ruleset_lockdown("pinhole"), *back;
+	struct pinhole_ruleset *r = pinhole_ruleset_lockdown(PINHOLE_DEFAULT_TABLE), *back;
 	struct state *st = NULL, *st2 = NULL;
 	const char *why;
 	int ret, fd;
@@ -564,7 +605,7 @@ int main(void)
 	test_dir(srcdir, "tests/kernel");
 	test_dir(srcdir, "tests/boot");
 
-	r = pinhole_ruleset_lockdown("pinhole");
+	r = pinhole_ruleset_lockdown(PINHOLE_DEFAULT_TABLE);
 	img = roundtrip("lockdown", r, &len);
 	if (img)
 		test_corrupt("lockdown", img, len, mutations);
