@@ -37,8 +37,8 @@ static char *zone_name(struct cc *cc, const char *z, char **cache, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		if (p->zones[i].name == z)
-			return cache[i] ? cache[i] : (cache[i] = ir_pool_strdup(cc->r, z));
-	return ir_pool_strdup(cc->r, z);
+			return cache[i] ? cache[i] : (cache[i] = ir_pool_strdup(cc->b.r, z));
+	return ir_pool_strdup(cc->b.r, z);
 }
 
 /*
@@ -48,17 +48,17 @@ static char *zone_name(struct cc *cc, const char *z, char **cache, size_t n)
 static void add_logical(struct cc *cc, const struct ph_pinhole *ph,
 			const struct ph_host *h, int family, char **zones)
 {
-	struct ir_pinhole *lp = ir_pinhole_add(cc->r);
+	struct ir_pinhole *lp = ir_pinhole_add(cc->b.r);
 	size_t nf = 0;
 	bool same_ext = !ph->n_ext;
 
 	if (!lp || !(lp->name = cc_pinhole_name(cc, ph))) {
-		cc->err = -ENOMEM;
+		cc->b.err = -ENOMEM;
 		return;
 	}
 	lp->pooled = true;
 	lp->loc = ph->loc;
-	lp->loc.file = cc->r->file;
+	lp->loc.file = cc->b.r->file;
 	lp->family = family;
 	lp->protos = ph->protos;
 	lp->kind = IR_PH_SELF;
@@ -66,7 +66,7 @@ static void add_logical(struct cc *cc, const struct ph_pinhole *ph,
 		const char *z = dest_zone(cc->p, h);
 
 		if (z && !(lp->dest_zone = zone_name(cc, z, zones, cc->p->n_zones)))
-			cc->err = -ENOMEM;
+			cc->b.err = -ENOMEM;
 		if (family == 4) {
 			lp->kind = IR_PH_EXACT;
 			memcpy(lp->addr, h->ipv4, 4);
@@ -83,15 +83,15 @@ static void add_logical(struct cc *cc, const struct ph_pinhole *ph,
 	for (size_t i = 0; i < ph->n_from; i++)
 		nf += ph->from[i].family == family;
 	/* ports, then ext (unless the same), then the from prefixes */
-	lp->ports = ir_pool_alloc(cc->r, ph->n_ports * sizeof(*lp->ports) *
+	lp->ports = ir_pool_alloc(cc->b.r, ph->n_ports * sizeof(*lp->ports) *
 				  (same_ext ? 1 : 2), _Alignof(struct ir_portrange));
 	if (nf) {
-		lp->from_addr = ir_pool_alloc(cc->r, nf * sizeof(*lp->from_addr), 1);
-		lp->from_plen = ir_pool_alloc(cc->r, nf * sizeof(*lp->from_plen),
+		lp->from_addr = ir_pool_alloc(cc->b.r, nf * sizeof(*lp->from_addr), 1);
+		lp->from_plen = ir_pool_alloc(cc->b.r, nf * sizeof(*lp->from_plen),
 					      _Alignof(unsigned int));
 	}
 	if (!lp->ports || (nf && (!lp->from_addr || !lp->from_plen))) {
-		cc->err = -ENOMEM;
+		cc->b.err = -ENOMEM;
 		return;
 	}
 	lp->ext = same_ext ? lp->ports : lp->ports + ph->n_ports;
@@ -116,7 +116,7 @@ void cc_record_pinholes(struct cc *cc)
 	size_t n = 0;
 
 	if (!zones) {
-		cc->err = -ENOMEM;
+		cc->b.err = -ENOMEM;
 		return;
 	}
 	/* room for every logical pinhole at once: no doubling */
@@ -130,19 +130,19 @@ void cc_record_pinholes(struct cc *cc)
 			n += (h->ipv6.kind != PH_ADDR6_NONE && branch_active(ph, 6)) +
 			     (h->has_ipv4 && branch_active(ph, 4));
 	}
-	if (n > cc->r->cap_pinholes) {
-		struct ir_pinhole *a = realloc(cc->r->pinholes, n * sizeof(*a));
+	if (n > cc->b.r->cap_pinholes) {
+		struct ir_pinhole *a = realloc(cc->b.r->pinholes, n * sizeof(*a));
 
 		if (!a) {
 			free(zones);
-			cc->err = -ENOMEM;
+			cc->b.err = -ENOMEM;
 			return;
 		}
-		cc->r->pinholes = a;
-		cc->r->cap_pinholes = n;
+		cc->b.r->pinholes = a;
+		cc->b.r->cap_pinholes = n;
 		mem_prefault(a, n * sizeof(*a));
 	}
-	for (size_t i = 0; i < p->n_pinholes && !cc->err; i++) {
+	for (size_t i = 0; i < p->n_pinholes && !cc->b.err; i++) {
 		const struct ph_pinhole *ph = &p->pinholes[i];
 		const struct ph_host *h = ph->host >= 0 ? &p->hosts[ph->host] : NULL;
 

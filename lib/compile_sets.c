@@ -22,19 +22,20 @@
  * The set for a host pinhole's element: pin6 (exact address, exact port),
  * pin6r (exact address, port range), net6 (subnet), sfxN / sfxNr (suffix).
  */
-static struct ir_set *get_set(struct cc *cc, const char *name,
-			      const struct ir_key *keys, unsigned int n_keys,
-			      unsigned int flags)
+static struct ir_set *get_set(struct cc *cc, enum ir_set_role role,
+			      const char *name, const struct ir_key *keys,
+			      unsigned int n_keys, unsigned int flags)
 {
-	struct ir_set *s = ir_set_find(cc->r, name);
+	struct ir_set *s = ir_set_find(cc->b.r, name);
 
 	if (s)
 		return s;
-	s = ir_set_add(cc->r, name);
+	s = ir_set_add(cc->b.r, name);
 	if (!s) {
-		cc->err = -ENOMEM;
+		cc->b.err = -ENOMEM;
 		return NULL;
 	}
+	s->role = role;
 	s->n_keys = n_keys;
 	memcpy(s->keys, keys, n_keys * sizeof(*keys));
 	s->flags = flags | IR_SET_COUNTER;
@@ -42,13 +43,31 @@ static struct ir_set *get_set(struct cc *cc, const char *name,
 	return s;
 }
 
+/* A new element of the named set @s; while counting, only counted. */
+static struct ir_elem *elem(struct cc *cc, struct ir_set *s)
+{
+	struct ir_elem *e;
+
+	if (!s)
+		return NULL;
+	if (cc->counting) {
+		s->cap_elems++;
+		memset(&cc->scratch, 0, sizeof(cc->scratch));
+		return &cc->scratch;
+	}
+	e = ir_set_add_elem(s);
+	if (!e)
+		cc->b.err = -ENOMEM;
+	return e;
+}
+
 /* @ph's name, copied into the ruleset's pool once for all its uses. */
 char *cc_pinhole_name(struct cc *cc, const struct ph_pinhole *ph)
 {
 	char **n = &cc->names[ph - cc->p->pinholes];
 
-	if (!*n && !(*n = ir_pool_strdup(cc->r, ph->name)))
-		cc->err = -ENOMEM;
+	if (!*n && !(*n = ir_pool_strdup(cc->b.r, ph->name)))
+		cc->b.err = -ENOMEM;
 	return *n;
 }
 
@@ -56,7 +75,7 @@ static int set_elem_comment(struct cc *cc, struct ir_elem *e,
 			    const struct ph_pinhole *ph)
 {
 	if (!(e->comment = cc_pinhole_name(cc, ph)))
-		return cc->err = -ENOMEM;
+		return cc->b.err = -ENOMEM;
 	return 0;
 }
 
@@ -81,7 +100,7 @@ void cc_add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
 		break;
 	case PH_ADDR6_SUFFIX:
 		keys[0].masked = true;
-		cc_suffix_mask(a->plen, keys[0].mask);
+		ir_suffix_mask(a->plen, keys[0].mask);
 		memcpy(lo, a->addr, 16);
 		memcpy(hi, a->addr, 16);
 		break;
@@ -101,30 +120,32 @@ void cc_add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
 		for (size_t i = 0; i < ph->n_ports; i++) {
 			const struct ph_portrange *pr = &ph->ports[i];
 			bool range = pr->lo != pr->hi;
+			unsigned int flags = range ? IR_SET_INTERVAL : 0;
+			enum ir_set_role role;
 			const char *name;
-			unsigned int flags = 0;
 			struct ir_set *s;
 			struct ir_elem *e;
 
 			if (a->kind == PH_ADDR6_SUBNET) {
+				role = IR_SET_ROLE_NET6;
 				name = "net6";
 				flags = IR_SET_INTERVAL;
 			} else if (a->kind == PH_ADDR6_SUFFIX) {
+				role = range ? IR_SET_ROLE_SFXR : IR_SET_ROLE_SFX;
 				name = range ? cc->sfxr : cc->sfx;
-				flags = range ? IR_SET_INTERVAL : 0;
 			} else {
+				role = range ? IR_SET_ROLE_PIN6R : IR_SET_ROLE_PIN6;
 				name = range ? "pin6r" : "pin6";
-				flags = range ? IR_SET_INTERVAL : 0;
 			}
-			s = get_set(cc, name, keys, 3, flags);
-			e = cc_elem(cc, s);
+			s = get_set(cc, role, name, keys, 3, flags);
+			e = elem(cc, s);
 			if (!e || set_elem_comment(cc, e, ph))
 				return;
 			memcpy(e->key, lo, 16);
 			memcpy(e->key_end, hi, 16);
 			e->key[16] = e->key_end[16] = proto;
-			cc_port_bytes(pr->lo, e->key + 20);
-			cc_port_bytes(pr->hi, e->key_end + 20);
+			ir_port_bytes(pr->lo, e->key + 20);
+			ir_port_bytes(pr->hi, e->key_end + 20);
 		}
 	}
 }
@@ -136,20 +157,21 @@ void cc_add_self_elems(struct cc *cc, const struct ph_pinhole *ph, int family)
 		{ .field = IR_F_L4PROTO },
 		{ .field = IR_F_TH_DPORT },
 	};
-	struct ir_set *s = get_set(cc, family == 6 ? "in6" : "in4", keys, 2, 0);
+	struct ir_set *s = family == 6 ? get_set(cc, IR_SET_ROLE_IN6, "in6", keys, 2, 0) :
+					 get_set(cc, IR_SET_ROLE_IN4, "in4", keys, 2, 0);
 
 	for (unsigned int pi = 0; s && pi < 2; pi++) {
 		if (!(ph->protos & (pi ? PH_PROTO_UDP : PH_PROTO_TCP)))
 			continue;
 		for (size_t i = 0; i < ph->n_ports; i++) {
 			const struct ph_portrange *pr = &ph->ports[i];
-			struct ir_elem *e = cc_elem(cc, s);
+			struct ir_elem *e = elem(cc, s);
 
 			if (!e || set_elem_comment(cc, e, ph))
 				return;
 			e->key[0] = e->key_end[0] = pi ? IPPROTO_UDP : IPPROTO_TCP;
-			cc_port_bytes(pr->lo, e->key + 4);
-			cc_port_bytes(pr->hi, e->key_end + 4);
+			ir_port_bytes(pr->lo, e->key + 4);
+			ir_port_bytes(pr->hi, e->key_end + 4);
 			if (pr->lo != pr->hi)
 				s->flags |= IR_SET_INTERVAL;
 		}
@@ -186,36 +208,36 @@ void cc_add_fwd4_elems(struct cc *cc, const struct ph_pinhole *ph,
 			struct ir_elem *e;
 
 			if (same && in->lo != in->hi) {
-				s = get_set(cc, "fwd4r", keys, 2,
+				s = get_set(cc, IR_SET_ROLE_FWD4R, "fwd4r", keys, 2,
 					    IR_SET_MAP | IR_SET_INTERVAL);
 				if (!s)
 					return;
 				s->n_data = 1;
 				s->data[0] = IR_T_IPADDR;
-				e = cc_elem(cc, s);
+				e = elem(cc, s);
 				if (!e || set_elem_comment(cc, e, ph))
 					return;
 				e->key[0] = e->key_end[0] = proto;
-				cc_port_bytes(ex->lo, e->key + 4);
-				cc_port_bytes(ex->hi, e->key_end + 4);
+				ir_port_bytes(ex->lo, e->key + 4);
+				ir_port_bytes(ex->hi, e->key_end + 4);
 				memcpy(e->data, h->ipv4, 4);
 				continue;
 			}
-			s = get_set(cc, "fwd4", keys, 2, IR_SET_MAP);
+			s = get_set(cc, IR_SET_ROLE_FWD4, "fwd4", keys, 2, IR_SET_MAP);
 			if (!s)
 				return;
 			s->n_data = 2;
 			s->data[0] = IR_T_IPADDR;
 			s->data[1] = IR_T_INET_SERVICE;
 			for (uint32_t p = ex->lo; p <= ex->hi; p++) {
-				e = cc_elem(cc, s);
+				e = elem(cc, s);
 				if (!e || set_elem_comment(cc, e, ph))
 					return;
 				e->key[0] = e->key_end[0] = proto;
-				cc_port_bytes(p, e->key + 4);
-				cc_port_bytes(p, e->key_end + 4);
+				ir_port_bytes(p, e->key + 4);
+				ir_port_bytes(p, e->key_end + 4);
 				memcpy(e->data, h->ipv4, 4);
-				cc_port_bytes(in->lo + (p - ex->lo), e->data + 4);
+				ir_port_bytes(in->lo + (p - ex->lo), e->data + 4);
 			}
 		}
 	}
@@ -237,15 +259,15 @@ static int cmp_set_name(const void *a, const void *b)
  */
 void cc_reserve_sets(struct cc *cc)
 {
-	for (size_t i = 0; i < cc->r->n_sets; i++) {
-		struct ir_set *s = cc->r->sets[i];
+	for (size_t i = 0; i < cc->b.r->n_sets; i++) {
+		struct ir_set *s = cc->b.r->sets[i];
 
 		if (s->elems || !s->cap_elems)
 			continue;
 		s->elems = malloc(s->cap_elems * sizeof(*s->elems));
 		if (!s->elems) {
 			s->cap_elems = 0;
-			cc->err = -ENOMEM;
+			cc->b.err = -ENOMEM;
 			continue;
 		}
 		mem_prefault(s->elems, s->cap_elems * sizeof(*s->elems));
@@ -255,8 +277,8 @@ void cc_reserve_sets(struct cc *cc)
 
 void cc_finish_sets(struct cc *cc)
 {
-	for (size_t i = 0; i < cc->r->n_sets; i++) {
-		struct ir_set *s = cc->r->sets[i];
+	for (size_t i = 0; i < cc->b.r->n_sets; i++) {
+		struct ir_set *s = cc->b.r->sets[i];
 		size_t out = 0;
 
 		ir_set_sort(s);
@@ -273,6 +295,6 @@ void cc_finish_sets(struct cc *cc)
 		if (!(s->flags & (IR_SET_INTERVAL | IR_SET_ANON)))
 			s->size = ir_set_hash_size(s->n_elems);
 	}
-	if (cc->r->n_sets > 1)
-		qsort(cc->r->sets, cc->r->n_sets, sizeof(*cc->r->sets), cmp_set_name);
+	if (cc->b.r->n_sets > 1)
+		qsort(cc->b.r->sets, cc->b.r->n_sets, sizeof(*cc->b.r->sets), cmp_set_name);
 }
