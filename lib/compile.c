@@ -19,9 +19,9 @@
  * in sets looked up with a masked address. Pinholes with `from:` are few and
  * become one rule each.
  *
- * This file holds the compiler's entry points; the named sets are built in
- * compile_sets.c, the chains in compile_chains.c (with the rule builder of
- * rule_build.c) and the logical pinholes in compile_logical.c.
+ * This file is the driver of the two phases (lower.h): lower.c lowers the
+ * policy to a list of branches, compile_sets.c and compile_chains.c build
+ * the table from it, and the list is kept as the logical layer or freed.
  */
 #include "internal.h"
 
@@ -31,39 +31,52 @@
 
 #include "pinhole.h"
 #include "ast.h"
-#include "compile.h"
 #include "compile_int.h"
 #include "ir.h"
+#include "lower.h"
 
 EXPORT_SYMBOL(pinhole_ruleset_compile_flags);
 int pinhole_ruleset_compile_flags(const struct pinhole_policy *p,
 				  unsigned int flags, struct pinhole_diag *d,
 				  struct pinhole_ruleset **out)
 {
-	struct cc cc = { .p = p, .d = d };
+	struct branch_list l;
+	struct cc cc = { .p = p, .l = &l, .d = d };
+	struct pinhole_ruleset *r;
+	int ret;
 
 	*out = NULL;
-	cc.b.r = ir_ruleset_new(p->table ? p->table : "pinhole");
-	cc.names = calloc(p->n_pinholes ? p->n_pinholes : 1, sizeof(*cc.names));
-	if (!cc.b.r || !cc.names || !(cc.b.r->file = strdup(p->file))) {
-		pinhole_ruleset_free(cc.b.r);
-		free(cc.names);
+	r = cc.b.r = ir_ruleset_new(p->table ? p->table : "pinhole");
+	if (!r || !(r->file = strdup(p->file))) {
+		pinhole_ruleset_free(r);
 		return -ENOMEM;
 	}
-	if (flags & PINHOLE_COMPILE_PINHOLES) {
-		cc_record_pinholes(&cc);
-		cc.b.r->has_pinholes = true;
-	}
+	/* phase 1: which branches exist */
+	ret = lower_policy(p, r, &l);
+	if (ret)
+		goto out;
+	/* phase 2: the table made of them */
+	cc_build_sets(&cc);
 	if (p->router)
-		cc_compile_router_mode(&cc);
+		cc_build_router_chains(&cc);
 	else
-		cc_compile_host_mode(&cc);
-	free(cc.names);
-	if (cc.b.err || cc.policy_error) {
-		pinhole_ruleset_free(cc.b.r);
-		return cc.b.err ? cc.b.err : -1;
+		cc_build_host_chains(&cc);
+	ret = cc.b.err ? cc.b.err : cc.policy_error ? -1 : 0;
+	if (!ret && (flags & PINHOLE_COMPILE_PINHOLES))
+		ret = lower_keep(&l, r);
+out:
+	lower_free(&l);
+	if (ret) {
+		pinhole_ruleset_free(r);
+		return ret;
 	}
-	*out = cc.b.r;
+	/*
+	 * The elements are sorted once the list is gone, so the sort's scratch
+	 * (24 bytes per element of the biggest set) and the list are never in
+	 * memory together: that was the compiler's peak at 100,000 pinholes.
+	 */
+	cc_finish_sets(&cc);
+	*out = r;
 	return 0;
 }
 

@@ -2,8 +2,8 @@
 /* Copyright (C) 2026 The pinhole authors. */
 /*
  * The chains and their rules: the boilerplate every chain starts and ends
- * with, the from:-restricted pinholes (one rule each), and the host and
- * router modes that put it all together with the set lookups.
+ * with, a lookup of each named set, one rule for each branch restricted by
+ * from: (lower.h), and the host and router modes that put them together.
  */
 #include "internal.h"
 
@@ -18,6 +18,8 @@
 #include "compile_int.h"
 #include "diag.h"
 #include "ir.h"
+#include "lower.h"
+#include "rule_build.h"
 
 /* ------------------------------------------------------------ boilerplate */
 
@@ -193,29 +195,7 @@ static void rule_jump_per_if(struct cc *cc, struct ir_chain *c, enum ir_field f,
 	}
 }
 
-static const struct ph_zone *wan_zone(const struct pinhole_policy *p)
-{
-	for (size_t i = 0; i < p->n_zones; i++)
-		if (p->zones[i].is_wan)
-			return &p->zones[i];
-	return NULL;
-}
-
 /* ------------------------------------------------------ restricted pinholes */
-
-bool cc_family_wanted(const struct ph_pinhole *ph, int family)
-{
-	return ph->family == PH_FAM_ANY ||
-	       ph->family == (family == 6 ? PH_FAM_IPV6 : PH_FAM_IPV4);
-}
-
-bool cc_has_from_family(const struct ph_pinhole *ph, int family)
-{
-	for (size_t i = 0; i < ph->n_from; i++)
-		if (ph->from[i].family == family)
-			return true;
-	return false;
-}
 
 /* l4proto match: one value, or { tcp, udp }. */
 static void m_protos(struct cc *cc, struct ir_rule *r, unsigned int protos)
@@ -231,140 +211,196 @@ static void m_protos(struct cc *cc, struct ir_rule *r, unsigned int protos)
 }
 
 /* th dport match: one port or range, else an anonymous set. */
-static void m_ports(struct cc *cc, struct ir_rule *r, const struct ph_portrange *pr,
-		    size_t n)
+static void m_ports(struct cc *cc, struct ir_rule *r, const struct branch *b)
 {
 	struct ir_set *s;
 
-	if (n == 1) {
-		rb_m_port(&cc->b, r, pr[0].lo, pr[0].hi);
+	if (b->n_ports == 1) {
+		rb_m_port(&cc->b, r, b->ports[0].lo, b->ports[0].hi);
 		return;
 	}
 	s = rb_m_anon(&cc->b, r, IR_F_TH_DPORT);
-	for (size_t i = 0; s && i < n; i++) {
+	for (size_t i = 0; i < b->n_ports; i++) {
+		const struct ph_portrange *pr = &b->ports[i];
 		struct ir_elem *e = rb_anon_elem(&cc->b, s);
 
 		if (!e)
 			return;
-		ir_port_bytes(pr[i].lo, e->key);
-		ir_port_bytes(pr[i].hi, e->key_end);
-		if (pr[i].lo != pr[i].hi)
+		ir_port_bytes(pr->lo, e->key);
+		ir_port_bytes(pr->hi, e->key_end);
+		if (pr->lo != pr->hi)
 			s->flags |= IR_SET_INTERVAL;
 	}
 	if (s)
 		ir_set_sort(s);
 }
 
-/* Source prefixes of @family from `from:`. */
-static void m_from(struct cc *cc, struct ir_rule *r, const struct ph_pinhole *ph,
-		   int family)
+/* Source match: the one prefix of `from:`, else an anonymous set. */
+static void m_from(struct cc *cc, struct ir_rule *r, const struct branch *b)
 {
-	enum ir_field f = family == 6 ? IR_F_IP6_SADDR : IR_F_IP_SADDR;
-	unsigned int len = family == 6 ? 16 : 4;
-	struct ir_set *s = NULL;
-	size_t n = 0, last = 0;
+	enum ir_field f = b->family == 6 ? IR_F_IP6_SADDR : IR_F_IP_SADDR;
+	unsigned int len = b->family == 6 ? 16 : 4;
+	struct ir_set *s;
 
-	for (size_t i = 0; i < ph->n_from; i++)
-		if (ph->from[i].family == family) {
-			n++;
-			last = i;
-		}
-	if (n == 1) {
-		rb_m_prefix(&cc->b, r, f, ph->from[last].addr, ph->from[last].plen);
+	if (b->n_from == 1) {
+		rb_m_prefix(&cc->b, r, f, b->from[0].addr, b->from[0].plen);
 		return;
 	}
-	if (!n)
-		return;
 	s = rb_m_anon(&cc->b, r, f);
 	if (!s)
 		return;
 	s->flags |= IR_SET_INTERVAL;
-	for (size_t i = 0; i < ph->n_from; i++) {
-		struct ir_elem *e;
+	for (size_t i = 0; i < b->n_from; i++) {
+		struct ir_elem *e = rb_anon_elem(&cc->b, s);
 
-		if (ph->from[i].family != family)
-			continue;
-		e = rb_anon_elem(&cc->b, s);
 		if (!e)
-			break;
-		ir_prefix_range(ph->from[i].addr, ph->from[i].plen, len, e->key, e->key_end);
+			return;
+		ir_prefix_range(b->from[i].addr, b->from[i].plen, len, e->key, e->key_end);
 	}
 	ir_set_sort(s);
 }
 
-/* Destination match for a host's IPv6 address of any kind. */
-static void m_host6(struct cc *cc, struct ir_rule *r, const struct ph_addr6 *a)
+/* Destination match for a host's IPv6 address, subnet or suffix. */
+static void m_dest6(struct cc *cc, struct ir_rule *r, const struct branch *b)
 {
 	struct ir_match *m;
 
-	switch (a->kind) {
-	case PH_ADDR6_EXACT:
-		rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, a->addr, 128);
+	switch (b->kind) {
+	case IR_PH_EXACT:
+		rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, b->addr, 128);
 		break;
-	case PH_ADDR6_SUBNET:
-		rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, a->addr, a->plen);
+	case IR_PH_SUBNET:
+		rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, b->addr, b->plen);
 		break;
-	case PH_ADDR6_SUFFIX:
+	case IR_PH_SUFFIX:
 		m = rb_match(&cc->b, r, IR_F_IP6_DADDR, IR_OP_EQ);
 		if (!m)
 			return;
 		m->keys[0].masked = true;
-		ir_suffix_mask(a->plen, m->keys[0].mask);
-		memcpy(m->lo, a->addr, 16);
-		memcpy(m->hi, a->addr, 16);
+		ir_suffix_mask(b->plen, m->keys[0].mask);
+		memcpy(m->lo, b->addr, 16);
+		memcpy(m->hi, b->addr, 16);
 		break;
-	case PH_ADDR6_NONE:
+	case IR_PH_SELF:
 		break;
 	}
 }
 
 /* `from:`-restricted pinhole to a host or to self, as one accept rule. */
 static void rule_restricted(struct cc *cc, struct ir_chain *c,
-			    const struct ph_pinhole *ph, const struct ph_host *h,
-			    int family)
+			    const struct branch *b)
 {
-	struct ir_rule *r = rb_rule(&cc->b, c, ph->name, &ph->loc);
+	struct ir_rule *r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
 
-	rb_m_nfproto(&cc->b, r, family);
-	m_from(cc, r, ph, family);
-	if (h)
-		m_host6(cc, r, &h->ipv6);
-	m_protos(cc, r, ph->protos);
-	m_ports(cc, r, ph->ports, ph->n_ports);
+	rb_m_nfproto(&cc->b, r, b->family);
+	m_from(cc, r, b);
+	m_dest6(cc, r, b);
+	m_protos(cc, r, b->ph->protos);
+	m_ports(cc, r, b);
 	rb_stmt(&cc->b, r, IR_S_COUNTER);
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
-/* `from:`-restricted IPv4 forward: DNAT rules per wan interface. */
+/* `from:`-restricted IPv4 forward: DNAT rules per outside interface. */
 static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
-				  const struct ph_zone *wan,
-				  const struct ph_pinhole *ph, const struct ph_host *h)
+				  const struct ph_zone *wan, const struct branch *b)
 {
 	for (size_t w = 0; w < wan->n_ifnames; w++) {
-		for (size_t i = 0; i < ph->n_ports; i++) {
-			const struct ph_portrange *in = &ph->ports[i], *ex = cc_ext_of(ph, i);
+		for (size_t i = 0; i < b->n_ports; i++) {
+			const struct ph_portrange *in = &b->ports[i], *ex = &b->ext[i];
 			struct ir_rule *r;
 			struct ir_stmt *s;
 
 			if (in->lo != ex->lo && in->lo != in->hi) {
 				if (w == 0)
 					cc->policy_error = true,
-					pinhole_error(cc->d, &ph->ext_loc,
+					pinhole_error(cc->d, &b->ph->ext_loc,
 						      "pinhole '%s': a port range forwarded to a different range cannot be combined with from:",
-						      ph->name);
+						      b->name);
 				continue;
 			}
-			r = rb_rule(&cc->b, c, ph->name, &ph->loc);
+			r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
 			rb_m_ifname(&cc->b, r, IR_F_IIFNAME, wan->ifnames[w]);
 			rb_m_nfproto(&cc->b, r, 4);
 			rb_m_fib_local(&cc->b, r);
-			m_from(cc, r, ph, 4);
-			m_protos(cc, r, ph->protos);
+			m_from(cc, r, b);
+			m_protos(cc, r, b->ph->protos);
 			rb_m_port(&cc->b, r, ex->lo, ex->hi);
 			rb_stmt(&cc->b, r, IR_S_COUNTER);
 			if ((s = rb_stmt(&cc->b, r, IR_S_DNAT))) {
-				memcpy(s->dnat.addr, h->ipv4, 4);
+				memcpy(s->dnat.addr, b->addr, 4);
 				s->dnat.port = in->lo != ex->lo ? in->lo : 0;
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------- set lookups */
+
+/*
+ * Router mode, in set-name order: the sets to the router itself from
+ * input_wan, those to LAN hosts from forward_wan with the exact-match (hash)
+ * sets first. Most new connections to LAN hosts match one of them, and a
+ * miss in an interval (pipapo) set is the dearest step of the chain: at
+ * 10,000 pinholes ~0.3 us per packet, as much as the rest of the ruleset
+ * (bench/dataplane.sh). Every lookup accepts, so the order decides nothing
+ * else.
+ */
+static void rules_lookups(struct cc *cc, struct ir_chain *inw, struct ir_chain *fww)
+{
+	const struct pinhole_ruleset *rs = cc->b.r;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < rs->n_sets; i++) {
+			const struct ir_set *s = rs->sets[i];
+			bool interval = s->flags & IR_SET_INTERVAL;
+
+			switch (s->role) {
+			case IR_SET_ROLE_IN6:
+			case IR_SET_ROLE_IN4:
+				if (pass == 0)
+					rule_lookup(cc, inw, s,
+						    s->role == IR_SET_ROLE_IN6 ? 6 : 4);
+				break;
+			case IR_SET_ROLE_PIN6:
+			case IR_SET_ROLE_PIN6R:
+			case IR_SET_ROLE_NET6:
+			case IR_SET_ROLE_SFX:
+			case IR_SET_ROLE_SFXR:
+				if (interval == (pass == 1))
+					rule_lookup(cc, fww, s, 6);
+				break;
+			case IR_SET_ROLE_FWD4:
+			case IR_SET_ROLE_FWD4R:
+			case IR_SET_ROLE_NONE:
+				break;
+			}
+		}
+	}
+}
+
+/* IPv4 forwards open to everyone: `dnat ip to ... map @fwd4` per interface. */
+static void rules_dnat_maps(struct cc *cc, struct ir_chain *dnat,
+			    const struct ph_zone *wan)
+{
+	const struct pinhole_ruleset *rs = cc->b.r;
+
+	for (size_t w = 0; w < wan->n_ifnames; w++) {
+		for (size_t i = 0; i < rs->n_sets; i++) {
+			const struct ir_set *s = rs->sets[i];
+			struct ir_rule *r;
+			struct ir_stmt *st;
+
+			if (s->role != IR_SET_ROLE_FWD4 && s->role != IR_SET_ROLE_FWD4R)
+				continue;
+			r = rb_rule(&cc->b, dnat, NULL, &wan->ifname_locs[w]);
+			rb_m_ifname(&cc->b, r, IR_F_IIFNAME, wan->ifnames[w]);
+			rb_m_nfproto(&cc->b, r, 4);
+			rb_m_fib_local(&cc->b, r);
+			if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
+				st->dnat_map.n_keys = s->n_keys;
+				memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
+				st->dnat_map.map = (struct ir_set *)s;
 			}
 		}
 	}
@@ -372,24 +408,12 @@ static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
 
 /* ------------------------------------------------------------------ modes */
 
-void cc_compile_host_mode(struct cc *cc)
+void cc_build_host_chains(struct cc *cc)
 {
 	const struct pinhole_policy *p = cc->p;
+	const struct pinhole_ruleset *rs = cc->b.r;
 	struct ir_chain *in;
 
-	for (int pass = 0; pass < 2; pass++) {
-		cc->counting = pass == 0;
-		for (size_t i = 0; i < p->n_pinholes; i++) {
-			const struct ph_pinhole *ph = &p->pinholes[i];
-
-			for (int fam = 6; fam >= 4; fam -= 2)
-				if (cc_family_wanted(ph, fam) && !ph->n_from)
-					cc_add_self_elems(cc, ph, fam);
-		}
-		if (pass == 0)
-			cc_reserve_sets(cc);
-	}
-	cc_finish_sets(cc);
 	in = ir_chain_add(cc->b.r, PH_CHAIN_INPUT, IR_CHAIN_FILTER, NF_INET_LOCAL_IN,
 			  0, NF_DROP);
 	if (!in) {
@@ -397,52 +421,21 @@ void cc_compile_host_mode(struct cc *cc)
 		return;
 	}
 	rules_input_common(cc, in);
-	for (size_t i = 0; i < cc->b.r->n_sets; i++)
-		rule_lookup(cc, in, cc->b.r->sets[i],
-			    cc->b.r->sets[i]->role == IR_SET_ROLE_IN6 ? 6 : 4);
-	for (size_t i = 0; i < p->n_pinholes; i++) {
-		const struct ph_pinhole *ph = &p->pinholes[i];
-
-		for (int fam = 6; fam >= 4; fam -= 2)
-			if (cc_family_wanted(ph, fam) && cc_has_from_family(ph, fam))
-				rule_restricted(cc, in, ph, NULL, fam);
-	}
+	for (size_t i = 0; i < rs->n_sets; i++)
+		rule_lookup(cc, in, rs->sets[i], rs->sets[i]->role == IR_SET_ROLE_IN6 ? 6 : 4);
+	for_each_branch(cc->l, b)
+		if (b->n_from)
+			rule_restricted(cc, in, b);
 	rules_final(cc, in, p->defaults.input);
 }
 
-void cc_compile_router_mode(struct cc *cc)
+void cc_build_router_chains(struct cc *cc)
 {
 	const struct pinhole_policy *p = cc->p;
-	const struct ph_zone *wan = wan_zone(p);
+	const struct ph_zone *wan = cc->l->outside;
 	struct ir_chain *in, *inw, *fw, *fww, *dnat = NULL, *snat = NULL;
-	bool any_fwd4 = false;
+	bool any_fwd4 = cc->l->dnat;
 	struct ir_rule *r;
-
-	for (int pass = 0; pass < 2; pass++) {
-		cc->counting = pass == 0;
-		for (size_t i = 0; i < p->n_pinholes; i++) {
-			const struct ph_pinhole *ph = &p->pinholes[i];
-			const struct ph_host *h = ph->host >= 0 ? &p->hosts[ph->host] : NULL;
-
-			if (h && h->has_ipv4 && cc_family_wanted(ph, 4))
-				any_fwd4 = true;
-			if (ph->n_from)
-				continue;
-			if (!h) {
-				for (int fam = 6; fam >= 4; fam -= 2)
-					if (cc_family_wanted(ph, fam))
-						cc_add_self_elems(cc, ph, fam);
-				continue;
-			}
-			if (h->ipv6.kind != PH_ADDR6_NONE && cc_family_wanted(ph, 6))
-				cc_add_host6_elems(cc, ph, h);
-			if (h->has_ipv4 && cc_family_wanted(ph, 4))
-				cc_add_fwd4_elems(cc, ph, h);
-		}
-		if (pass == 0)
-			cc_reserve_sets(cc);
-	}
-	cc_finish_sets(cc);
 
 	in = ir_chain_add(cc->b.r, PH_CHAIN_INPUT, IR_CHAIN_FILTER, NF_INET_LOCAL_IN, 0, NF_DROP);
 	inw = ir_chain_add(cc->b.r, PH_CHAIN_INPUT_WAN, IR_CHAIN_REGULAR, 0, 0, 0);
@@ -498,78 +491,19 @@ void cc_compile_router_mode(struct cc *cc)
 	}
 	rule_jump_per_if(cc, fw, IR_F_IIFNAME, wan, PH_CHAIN_FORWARD_WAN);
 
-	/*
-	 * Lookups, in set-name order; in forward_wan the exact-match (hash)
-	 * sets come first. Most new connections to LAN hosts match one of
-	 * them, and a miss in an interval (pipapo) set is the dearest step of
-	 * the chain: at 10,000 pinholes ~0.3 us per packet, as much as the
-	 * rest of the ruleset (bench/dataplane.sh). Every lookup accepts, so
-	 * the order decides nothing else.
-	 */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < cc->b.r->n_sets; i++) {
-			const struct ir_set *s = cc->b.r->sets[i];
-			bool interval = s->flags & IR_SET_INTERVAL;
-
-			switch (s->role) {
-			case IR_SET_ROLE_IN6:
-			case IR_SET_ROLE_IN4:
-				if (pass == 0)
-					rule_lookup(cc, inw, s,
-						    s->role == IR_SET_ROLE_IN6 ? 6 : 4);
-				break;
-			case IR_SET_ROLE_PIN6:
-			case IR_SET_ROLE_PIN6R:
-			case IR_SET_ROLE_NET6:
-			case IR_SET_ROLE_SFX:
-			case IR_SET_ROLE_SFXR:
-				if (interval == (pass == 1))
-					rule_lookup(cc, fww, s, 6);
-				break;
-			case IR_SET_ROLE_FWD4:
-			case IR_SET_ROLE_FWD4R:
-			case IR_SET_ROLE_NONE:
-				break;
-			}
-		}
-	}
-	for (size_t w = 0; dnat && w < wan->n_ifnames; w++) {
-		for (size_t i = 0; i < cc->b.r->n_sets; i++) {
-			const struct ir_set *s = cc->b.r->sets[i];
-			struct ir_stmt *st;
-
-			if (s->role != IR_SET_ROLE_FWD4 && s->role != IR_SET_ROLE_FWD4R)
-				continue;
-			r = rb_rule(&cc->b, dnat, NULL, &wan->ifname_locs[w]);
-			rb_m_ifname(&cc->b, r, IR_F_IIFNAME, wan->ifnames[w]);
-			rb_m_nfproto(&cc->b, r, 4);
-			rb_m_fib_local(&cc->b, r);
-			if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
-				st->dnat_map.n_keys = s->n_keys;
-				memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
-				st->dnat_map.map = (struct ir_set *)s;
-			}
-		}
-	}
+	/* the pinholes open to everyone: their sets */
+	rules_lookups(cc, inw, fww);
+	if (dnat)
+		rules_dnat_maps(cc, dnat, wan);
 
 	/* pinholes restricted by from: one rule each */
-	for (size_t i = 0; i < p->n_pinholes; i++) {
-		const struct ph_pinhole *ph = &p->pinholes[i];
-		const struct ph_host *h = ph->host >= 0 ? &p->hosts[ph->host] : NULL;
-
-		if (!ph->n_from)
+	for_each_branch(cc->l, b) {
+		if (!b->n_from)
 			continue;
-		if (!h) {
-			for (int fam = 6; fam >= 4; fam -= 2)
-				if (cc_family_wanted(ph, fam) && cc_has_from_family(ph, fam))
-					rule_restricted(cc, inw, ph, NULL, fam);
-			continue;
-		}
-		if (h->ipv6.kind != PH_ADDR6_NONE && cc_family_wanted(ph, 6) &&
-		    cc_has_from_family(ph, 6))
-			rule_restricted(cc, fww, ph, h, 6);
-		if (h->has_ipv4 && cc_family_wanted(ph, 4) && cc_has_from_family(ph, 4))
-			rules_restricted_fwd4(cc, dnat, wan, ph, h);
+		if (b->dnat)
+			rules_restricted_fwd4(cc, dnat, wan, b);
+		else
+			rule_restricted(cc, b->kind == IR_PH_SELF ? inw : fww, b);
 	}
 	rules_final(cc, inw, p->defaults.input);
 	rules_final(cc, fww, p->defaults.inbound);

@@ -4,64 +4,43 @@
 #define PINHOLE_COMPILE_INT_H
 
 /*
- * Private to the compiler (compile*.c), not installed: its context and what
- * one file runs for another.
+ * Private to the compiler (compile*.c), not installed: its context, and the
+ * two halves of phase 2 (lower.h) that compile.c runs.
  */
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include "ir.h"
 #include "rule_build.h"
 
-struct ph_host;
-struct ph_pinhole;
-struct ph_portrange;
+struct branch_list;
 struct pinhole_diag;
 struct pinhole_policy;
 
 /**
  * struct cc - one compilation
- * @p: the policy
+ * @p: the policy, for what is not a pinhole (defaults, zones)
+ * @l: its branches (phase 1)
  * @d: where policy errors go
  * @b: the ruleset being built (@b.r) and the sticky -ENOMEM (@b.err)
  * @policy_error: an error was queued in @d
- * @names: each pinhole's name in the ruleset's pool, shared by its elements
- * @counting: a first pass only counts each named set's elements
- *	(cc_reserve_sets())
- * @scratch: where a counted element is written
- * @sfx_plen: the /-N of the last suffix seen, @sfx and @sfxr its sets' names
  */
 struct cc {
 	const struct pinhole_policy *p;
+	const struct branch_list *l;
 	struct pinhole_diag *d;
 	struct rule_builder b;
 	bool policy_error;
-	char **names;
-	bool counting;
-	struct ir_elem scratch;
-	unsigned int sfx_plen;
-	char sfx[IR_NAME_MAX], sfxr[IR_NAME_MAX];
 };
 
-/* compile_sets.c: the named sets and their elements */
-char *cc_pinhole_name(struct cc *cc, const struct ph_pinhole *ph);
-void cc_add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
-			const struct ph_host *h);
-void cc_add_self_elems(struct cc *cc, const struct ph_pinhole *ph, int family);
-const struct ph_portrange *cc_ext_of(const struct ph_pinhole *ph, size_t i);
-void cc_add_fwd4_elems(struct cc *cc, const struct ph_pinhole *ph,
-		       const struct ph_host *h);
-void cc_reserve_sets(struct cc *cc);
+/*
+ * compile_sets.c: the named sets and their elements. cc_build_sets() makes
+ * them, in name order, with their elements unsorted; the chains need no
+ * more. cc_finish_sets() sorts and deduplicates the elements.
+ */
+void cc_build_sets(struct cc *cc);
 void cc_finish_sets(struct cc *cc);
 
-/* compile_chains.c: the chains of each mode */
-bool cc_family_wanted(const struct ph_pinhole *ph, int family);
-bool cc_has_from_family(const struct ph_pinhole *ph, int family);
-void cc_compile_host_mode(struct cc *cc);
-void cc_compile_router_mode(struct cc *cc);
-
-/* compile_logical.c: the logical pinholes (PINHOLE_COMPILE_PINHOLES) */
-void cc_record_pinholes(struct cc *cc);
+/* compile_chains.c: the chains of each mode, around those sets */
+void cc_build_host_chains(struct cc *cc);
+void cc_build_router_chains(struct cc *cc);
 
 #endif
