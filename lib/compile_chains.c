@@ -14,7 +14,6 @@
 
 #include "pinhole.h"
 #include "ast.h"
-#include "compile.h"
 #include "compile_int.h"
 #include "diag.h"
 #include "ir.h"

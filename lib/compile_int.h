@@ -11,6 +11,19 @@
 
 #include "rule_build.h"
 
+/* The chains of the compiled table. */
+#define PH_CHAIN_INPUT		"input"
+#define PH_CHAIN_FORWARD	"forward"
+#define PH_CHAIN_INPUT_WAN	"input_wan"
+#define PH_CHAIN_FORWARD_WAN	"forward_wan"
+#define PH_CHAIN_DSTNAT		"dstnat"
+#define PH_CHAIN_SRCNAT		"srcnat"
+
+/* Log rate limit for `defaults.log: true`. */
+#define PH_LOG_RATE		10	/* per minute */
+#define PH_LOG_BURST		5
+#define PH_LOG_PREFIX		"pinhole: "
+
 struct branch_list;
 struct pinhole_diag;
 struct pinhole_policy;
