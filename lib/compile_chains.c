@@ -33,12 +33,6 @@ static void rule_ct(struct cc *cc, struct ir_chain *c)
 	rb_stmt(&cc->b, r, IR_S_DROP);
 }
 
-static void icmp6_types(struct cc *cc, struct ir_rule *r, const uint8_t *types,
-			size_t n)
-{
-	rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, types, n);
-}
-
 /*
  * ICMPv6 per RFC 4890 (SPEC §4). Errors and echo pass in both chains;
  * `strict` keeps only the must-not-drop codes of time-exceeded (0) and
@@ -59,9 +53,9 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 	r = rb_rule(&cc->b, c, NULL, NULL);
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
 	if (strict)
-		icmp6_types(cc, r, errors_strict, ARRAY_SIZE(errors_strict));
+		rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, errors_strict, ARRAY_SIZE(errors_strict));
 	else
-		icmp6_types(cc, r, errors_all, ARRAY_SIZE(errors_all));
+		rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, errors_all, ARRAY_SIZE(errors_all));
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	if (strict) {
 		r = rb_rule(&cc->b, c, NULL, NULL);
@@ -85,13 +79,13 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 	rb_m_nfproto(&cc->b, r, 6);
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
 	rb_m_u8(&cc->b, r, IR_F_IP6_HOPLIMIT, 255);
-	icmp6_types(cc, r, nd, ARRAY_SIZE(nd));
+	rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, nd, ARRAY_SIZE(nd));
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	r = rb_rule(&cc->b, c, NULL, NULL);
 	rb_m_nfproto(&cc->b, r, 6);
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
 	rb_m_prefix(&cc->b, r, IR_F_IP6_SADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
-	icmp6_types(cc, r, mld, ARRAY_SIZE(mld));
+	rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, mld, ARRAY_SIZE(mld));
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
