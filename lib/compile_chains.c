@@ -2,8 +2,8 @@
 /* Copyright (C) 2026 The pinhole authors. */
 /*
  * The chains and their rules: the boilerplate every chain starts and ends
- * with, the from:-restricted pinholes (one rule each), and the host and
- * router modes that put it all together with the set lookups.
+ * with, a lookup of each named set, one rule for each branch restricted by
+ * from: (lower.h), and the host and router modes that put them together.
  */
 #include "internal.h"
 
@@ -14,36 +14,23 @@
 
 #include "pinhole.h"
 #include "ast.h"
-#include "compile.h"
 #include "compile_int.h"
 #include "diag.h"
 #include "ir.h"
+#include "lower.h"
+#include "rule_build.h"
 
 /* ------------------------------------------------------------ boilerplate */
 
 static void rule_ct(struct cc *cc, struct ir_chain *c)
 {
-	struct ir_rule *r = cc_new_rule(cc, c, NULL, NULL);
+	struct ir_rule *r = rb_rule(&cc->b, c, NULL, NULL);
 
-	cc_m_flags(cc, r, IR_F_CT_STATE, 0x2 | 0x4);	/* established,related */
-	cc_stmt(cc, r, IR_S_ACCEPT);
-	r = cc_new_rule(cc, c, NULL, NULL);
-	cc_m_flags(cc, r, IR_F_CT_STATE, 0x1);		/* invalid */
-	cc_stmt(cc, r, IR_S_DROP);
-}
-
-static void icmp6_types(struct cc *cc, struct ir_rule *r, const uint8_t *types,
-			size_t n)
-{
-	struct ir_set *s;
-
-	if (n == 1) {
-		cc_m_u8(cc, r, IR_F_ICMPV6_TYPE, types[0]);
-		return;
-	}
-	s = cc_m_anon(cc, r, IR_F_ICMPV6_TYPE);
-	for (size_t i = 0; s && i < n; i++)
-		cc_anon_u8(cc, s, types[i]);
+	rb_m_flags(&cc->b, r, IR_F_CT_STATE, IR_CT_STATE_ESTABLISHED | IR_CT_STATE_RELATED);
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	r = rb_rule(&cc->b, c, NULL, NULL);
+	rb_m_flags(&cc->b, r, IR_F_CT_STATE, IR_CT_STATE_INVALID);
+	rb_stmt(&cc->b, r, IR_S_DROP);
 }
 
 /*
@@ -63,71 +50,69 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 	struct ir_rule *r;
 	struct ir_match *m;
 
-	r = cc_new_rule(cc, c, NULL, NULL);
-	cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
+	r = rb_rule(&cc->b, c, NULL, NULL);
+	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
 	if (strict)
-		icmp6_types(cc, r, errors_strict, ARRAY_SIZE(errors_strict));
+		rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, errors_strict, ARRAY_SIZE(errors_strict));
 	else
-		icmp6_types(cc, r, errors_all, ARRAY_SIZE(errors_all));
-	cc_stmt(cc, r, IR_S_ACCEPT);
+		rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, errors_all, ARRAY_SIZE(errors_all));
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	if (strict) {
-		r = cc_new_rule(cc, c, NULL, NULL);
-		cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
-		cc_m_u8(cc, r, IR_F_ICMPV6_TYPE, 3);
-		cc_m_u8(cc, r, IR_F_ICMPV6_CODE, 0);
-		cc_stmt(cc, r, IR_S_ACCEPT);
-		r = cc_new_rule(cc, c, NULL, NULL);
-		cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
-		cc_m_u8(cc, r, IR_F_ICMPV6_TYPE, 4);
-		m = cc_match(cc, r, IR_F_ICMPV6_CODE, IR_OP_EQ);
+		r = rb_rule(&cc->b, c, NULL, NULL);
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
+		rb_m_u8(&cc->b, r, IR_F_ICMPV6_TYPE, 3);
+		rb_m_u8(&cc->b, r, IR_F_ICMPV6_CODE, 0);
+		rb_stmt(&cc->b, r, IR_S_ACCEPT);
+		r = rb_rule(&cc->b, c, NULL, NULL);
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
+		rb_m_u8(&cc->b, r, IR_F_ICMPV6_TYPE, 4);
+		m = rb_match(&cc->b, r, IR_F_ICMPV6_CODE, IR_OP_EQ);
 		if (m) {
 			m->lo[0] = 1;
 			m->hi[0] = 2;
 		}
-		cc_stmt(cc, r, IR_S_ACCEPT);
+		rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	}
 	if (!input)
 		return;
-	r = cc_new_rule(cc, c, NULL, NULL);
-	cc_m_nfproto(cc, r, 6);
-	cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
-	cc_m_u8(cc, r, IR_F_IP6_HOPLIMIT, 255);
-	icmp6_types(cc, r, nd, ARRAY_SIZE(nd));
-	cc_stmt(cc, r, IR_S_ACCEPT);
-	r = cc_new_rule(cc, c, NULL, NULL);
-	cc_m_nfproto(cc, r, 6);
-	cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
-	cc_m_prefix(cc, r, IR_F_IP6_SADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
-	icmp6_types(cc, r, mld, ARRAY_SIZE(mld));
-	cc_stmt(cc, r, IR_S_ACCEPT);
+	r = rb_rule(&cc->b, c, NULL, NULL);
+	rb_m_nfproto(&cc->b, r, 6);
+	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
+	rb_m_u8(&cc->b, r, IR_F_IP6_HOPLIMIT, 255);
+	rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, nd, ARRAY_SIZE(nd));
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	r = rb_rule(&cc->b, c, NULL, NULL);
+	rb_m_nfproto(&cc->b, r, 6);
+	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
+	rb_m_prefix(&cc->b, r, IR_F_IP6_SADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
+	rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, mld, ARRAY_SIZE(mld));
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
 /* DHCPv6 and DHCPv4 client replies, so the machine keeps its own addresses. */
 static void rules_dhcp_client(struct cc *cc, struct ir_chain *c)
 {
-	static const struct ph_portrange v6 = { .lo = 546, .hi = 546 },
-					 v4 = { .lo = 68, .hi = 68 };
-	struct ir_rule *r = cc_new_rule(cc, c, "dhcpv6-client", NULL);
+	struct ir_rule *r = rb_rule(&cc->b, c, "dhcpv6-client", NULL);
 
-	cc_m_nfproto(cc, r, 6);
-	cc_m_prefix(cc, r, IR_F_IP6_DADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
-	cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_UDP);
-	cc_m_ports(cc, r, &v6, 1);
-	cc_stmt(cc, r, IR_S_ACCEPT);
-	r = cc_new_rule(cc, c, "dhcpv4-client", NULL);
-	cc_m_nfproto(cc, r, 4);
-	cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_UDP);
-	cc_m_ports(cc, r, &v4, 1);
-	cc_stmt(cc, r, IR_S_ACCEPT);
+	rb_m_nfproto(&cc->b, r, 6);
+	rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
+	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_UDP);
+	rb_m_port(&cc->b, r, 546, 546);
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	r = rb_rule(&cc->b, c, "dhcpv4-client", NULL);
+	rb_m_nfproto(&cc->b, r, 4);
+	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_UDP);
+	rb_m_port(&cc->b, r, 68, 68);
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
 /* What every input chain accepts first: loopback, replies, ICMPv6, DHCP. */
 static void rules_input_common(struct cc *cc, struct ir_chain *in)
 {
-	struct ir_rule *r = cc_new_rule(cc, in, NULL, NULL);
+	struct ir_rule *r = rb_rule(&cc->b, in, NULL, NULL);
 
-	cc_m_ifname(cc, r, IR_F_IIFNAME, "lo");
-	cc_stmt(cc, r, IR_S_ACCEPT);
+	rb_m_ifname(&cc->b, r, IR_F_IIFNAME, "lo");
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	rule_ct(cc, in);
 	rules_icmpv6(cc, in, true);
 	rules_dhcp_client(cc, in);
@@ -140,142 +125,275 @@ static void rules_final(struct cc *cc, struct ir_chain *c, enum ph_defaults_verd
 	struct ir_stmt *s;
 
 	if (v == PH_V_ACCEPT) {
-		r = cc_new_rule(cc, c, NULL, NULL);
-		cc_stmt(cc, r, IR_S_ACCEPT);
+		r = rb_rule(&cc->b, c, NULL, NULL);
+		rb_stmt(&cc->b, r, IR_S_ACCEPT);
 		return;
 	}
 	if (cc->p->defaults.log) {
-		r = cc_new_rule(cc, c, NULL, NULL);
-		if (!r)
-			return;
-		s = ir_rule_stmt(r, IR_S_LIMIT);
-		s->limit.rate = PH_LOG_RATE;
-		s->limit.unit = 60;
-		s->limit.burst = PH_LOG_BURST;
-		s = ir_rule_stmt(r, IR_S_LOG);
-		strcpy(s->log.prefix, PH_LOG_PREFIX);
+		r = rb_rule(&cc->b, c, NULL, NULL);
+		if ((s = rb_stmt(&cc->b, r, IR_S_LIMIT))) {
+			s->limit.rate = PH_LOG_RATE;
+			s->limit.unit = 60;
+			s->limit.burst = PH_LOG_BURST;
+		}
+		if ((s = rb_stmt(&cc->b, r, IR_S_LOG)))
+			strcpy(s->log.prefix, PH_LOG_PREFIX);
 	}
 	if (v == PH_V_REJECT) {
-		r = cc_new_rule(cc, c, NULL, NULL);
-		cc_m_u8(cc, r, IR_F_L4PROTO, IPPROTO_TCP);
-		cc_stmt(cc, r, IR_S_COUNTER);
-		if (r && (s = ir_rule_stmt(r, IR_S_REJECT)))
+		r = rb_rule(&cc->b, c, NULL, NULL);
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_TCP);
+		rb_stmt(&cc->b, r, IR_S_COUNTER);
+		if ((s = rb_stmt(&cc->b, r, IR_S_REJECT)))
 			s->reject.how = IR_REJECT_TCP_RST;
-		r = cc_new_rule(cc, c, NULL, NULL);
-		cc_stmt(cc, r, IR_S_COUNTER);
-		if (r && (s = ir_rule_stmt(r, IR_S_REJECT)))
+		r = rb_rule(&cc->b, c, NULL, NULL);
+		rb_stmt(&cc->b, r, IR_S_COUNTER);
+		if ((s = rb_stmt(&cc->b, r, IR_S_REJECT)))
 			s->reject.how = IR_REJECT_ICMPX_ADMIN;
 		return;
 	}
-	r = cc_new_rule(cc, c, NULL, NULL);
-	cc_stmt(cc, r, IR_S_COUNTER);
-	cc_stmt(cc, r, IR_S_DROP);
+	r = rb_rule(&cc->b, c, NULL, NULL);
+	rb_stmt(&cc->b, r, IR_S_COUNTER);
+	rb_stmt(&cc->b, r, IR_S_DROP);
 }
 
 static void rule_lookup(struct cc *cc, struct ir_chain *c, const struct ir_set *s,
 			int family)
 {
-	struct ir_rule *r = cc_new_rule(cc, c, NULL, NULL);
+	struct ir_rule *r = rb_rule(&cc->b, c, NULL, NULL);
 	struct ir_match *m;
 
 	if (family)
-		cc_m_nfproto(cc, r, family);
-	m = cc_match(cc, r, s->keys[0].field, IR_OP_LOOKUP);
+		rb_m_nfproto(&cc->b, r, family);
+	m = rb_match(&cc->b, r, s->keys[0].field, IR_OP_LOOKUP);
 	if (!m)
 		return;
 	m->n_keys = s->n_keys;
 	memcpy(m->keys, s->keys, sizeof(m->keys));
 	m->set = (struct ir_set *)s;
-	cc_stmt(cc, r, IR_S_ACCEPT);
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
 static void rule_jump_per_if(struct cc *cc, struct ir_chain *c, enum ir_field f,
 			     const struct ph_zone *z, const char *target)
 {
 	for (size_t i = 0; i < z->n_ifnames; i++) {
-		struct ir_rule *r = cc_new_rule(cc, c, NULL, &z->ifname_locs[i]);
+		struct ir_rule *r = rb_rule(&cc->b, c, NULL, &z->ifname_locs[i]);
 		struct ir_stmt *s;
 
-		cc_m_ifname(cc, r, f, z->ifnames[i]);
-		if (!target) {
-			cc_stmt(cc, r, IR_S_ACCEPT);
-		} else if (r && (s = ir_rule_stmt(r, IR_S_JUMP))) {
+		rb_m_ifname(&cc->b, r, f, z->ifnames[i]);
+		if (!target)
+			rb_stmt(&cc->b, r, IR_S_ACCEPT);
+		else if ((s = rb_stmt(&cc->b, r, IR_S_JUMP)))
 			strcpy(s->jump.chain, target);
-		}
 	}
-}
-
-static const struct ph_zone *wan_zone(const struct pinhole_policy *p)
-{
-	for (size_t i = 0; i < p->n_zones; i++)
-		if (p->zones[i].is_wan)
-			return &p->zones[i];
-	return NULL;
 }
 
 /* ------------------------------------------------------ restricted pinholes */
 
-bool cc_family_wanted(const struct ph_pinhole *ph, int family)
+/* l4proto match: one value, or { tcp, udp }. */
+static void m_protos(struct cc *cc, struct ir_rule *r, unsigned int protos)
 {
-	return ph->family == PH_FAM_ANY ||
-	       ph->family == (family == 6 ? PH_FAM_IPV6 : PH_FAM_IPV4);
+	static const uint8_t both[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+	if (protos == PH_PROTO_TCP)
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_TCP);
+	else if (protos == PH_PROTO_UDP)
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_UDP);
+	else
+		rb_m_u8s(&cc->b, r, IR_F_L4PROTO, both, ARRAY_SIZE(both));
 }
 
-bool cc_has_from_family(const struct ph_pinhole *ph, int family)
+/* th dport match: one port or range, else an anonymous set. */
+static void m_ports(struct cc *cc, struct ir_rule *r, const struct branch *b)
 {
-	for (size_t i = 0; i < ph->n_from; i++)
-		if (ph->from[i].family == family)
-			return true;
-	return false;
+	struct ir_set *s;
+
+	if (b->n_ports == 1) {
+		rb_m_port(&cc->b, r, b->ports[0].lo, b->ports[0].hi);
+		return;
+	}
+	s = rb_m_anon(&cc->b, r, IR_F_TH_DPORT);
+	for (size_t i = 0; i < b->n_ports; i++) {
+		const struct ph_portrange *pr = &b->ports[i];
+		struct ir_elem *e = rb_anon_elem(&cc->b, s);
+
+		if (!e)
+			return;
+		ir_port_bytes(pr->lo, e->key);
+		ir_port_bytes(pr->hi, e->key_end);
+		if (pr->lo != pr->hi)
+			s->flags |= IR_SET_INTERVAL;
+	}
+	if (s)
+		ir_set_sort(s);
+}
+
+/* Source match: the one prefix of `from:`, else an anonymous set. */
+static void m_from(struct cc *cc, struct ir_rule *r, const struct branch *b)
+{
+	enum ir_field f = b->family == 6 ? IR_F_IP6_SADDR : IR_F_IP_SADDR;
+	unsigned int len = b->family == 6 ? 16 : 4;
+	struct ir_set *s;
+
+	if (b->n_from == 1) {
+		rb_m_prefix(&cc->b, r, f, b->from[0].addr, b->from[0].plen);
+		return;
+	}
+	s = rb_m_anon(&cc->b, r, f);
+	if (!s)
+		return;
+	s->flags |= IR_SET_INTERVAL;
+	for (size_t i = 0; i < b->n_from; i++) {
+		struct ir_elem *e = rb_anon_elem(&cc->b, s);
+
+		if (!e)
+			return;
+		ir_prefix_range(b->from[i].addr, b->from[i].plen, len, e->key, e->key_end);
+	}
+	ir_set_sort(s);
+}
+
+/* Destination match for a host's IPv6 address, subnet or suffix. */
+static void m_dest6(struct cc *cc, struct ir_rule *r, const struct branch *b)
+{
+	struct ir_match *m;
+
+	switch (b->kind) {
+	case IR_PH_EXACT:
+		rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, b->addr, 128);
+		break;
+	case IR_PH_SUBNET:
+		rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, b->addr, b->plen);
+		break;
+	case IR_PH_SUFFIX:
+		m = rb_match(&cc->b, r, IR_F_IP6_DADDR, IR_OP_EQ);
+		if (!m)
+			return;
+		m->keys[0].masked = true;
+		ir_suffix_mask(b->plen, m->keys[0].mask);
+		memcpy(m->lo, b->addr, 16);
+		memcpy(m->hi, b->addr, 16);
+		break;
+	case IR_PH_SELF:
+		break;
+	}
 }
 
 /* `from:`-restricted pinhole to a host or to self, as one accept rule. */
 static void rule_restricted(struct cc *cc, struct ir_chain *c,
-			    const struct ph_pinhole *ph, const struct ph_host *h,
-			    int family)
+			    const struct branch *b)
 {
-	struct ir_rule *r = cc_new_rule(cc, c, ph->name, &ph->loc);
+	struct ir_rule *r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
 
-	cc_m_nfproto(cc, r, family);
-	cc_m_from(cc, r, ph, family);
-	if (h)
-		cc_m_host6(cc, r, &h->ipv6);
-	cc_m_protos(cc, r, ph->protos);
-	cc_m_ports(cc, r, ph->ports, ph->n_ports);
-	cc_stmt(cc, r, IR_S_COUNTER);
-	cc_stmt(cc, r, IR_S_ACCEPT);
+	rb_m_nfproto(&cc->b, r, b->family);
+	m_from(cc, r, b);
+	m_dest6(cc, r, b);
+	m_protos(cc, r, b->ph->protos);
+	m_ports(cc, r, b);
+	rb_stmt(&cc->b, r, IR_S_COUNTER);
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
-/* `from:`-restricted IPv4 forward: DNAT rules per wan interface. */
+/* `from:`-restricted IPv4 forward: DNAT rules per outside interface. */
 static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
-				  const struct ph_zone *wan,
-				  const struct ph_pinhole *ph, const struct ph_host *h)
+				  const struct ph_zone *wan, const struct branch *b)
 {
 	for (size_t w = 0; w < wan->n_ifnames; w++) {
-		for (size_t i = 0; i < ph->n_ports; i++) {
-			const struct ph_portrange *in = &ph->ports[i], *ex = cc_ext_of(ph, i);
+		for (size_t i = 0; i < b->n_ports; i++) {
+			const struct ph_portrange *in = &b->ports[i], *ex = &b->ext[i];
 			struct ir_rule *r;
 			struct ir_stmt *s;
 
 			if (in->lo != ex->lo && in->lo != in->hi) {
 				if (w == 0)
 					cc->policy_error = true,
-					pinhole_error(cc->d, &ph->ext_loc,
+					pinhole_error(cc->d, &b->ph->ext_loc,
 						      "pinhole '%s': a port range forwarded to a different range cannot be combined with from:",
-						      ph->name);
+						      b->name);
 				continue;
 			}
-			r = cc_new_rule(cc, c, ph->name, &ph->loc);
-			cc_m_ifname(cc, r, IR_F_IIFNAME, wan->ifnames[w]);
-			cc_m_nfproto(cc, r, 4);
-			cc_m_fib_local(cc, r);
-			cc_m_from(cc, r, ph, 4);
-			cc_m_protos(cc, r, ph->protos);
-			cc_m_ports(cc, r, ex, 1);
-			cc_stmt(cc, r, IR_S_COUNTER);
-			if (r && (s = ir_rule_stmt(r, IR_S_DNAT))) {
-				memcpy(s->dnat.addr, h->ipv4, 4);
+			r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
+			rb_m_ifname(&cc->b, r, IR_F_IIFNAME, wan->ifnames[w]);
+			rb_m_nfproto(&cc->b, r, 4);
+			rb_m_fib_local(&cc->b, r);
+			m_from(cc, r, b);
+			m_protos(cc, r, b->ph->protos);
+			rb_m_port(&cc->b, r, ex->lo, ex->hi);
+			rb_stmt(&cc->b, r, IR_S_COUNTER);
+			if ((s = rb_stmt(&cc->b, r, IR_S_DNAT))) {
+				memcpy(s->dnat.addr, b->addr, 4);
 				s->dnat.port = in->lo != ex->lo ? in->lo : 0;
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------- set lookups */
+
+/*
+ * Router mode, in set-name order: the sets to the router itself from
+ * input_wan, those to LAN hosts from forward_wan with the exact-match (hash)
+ * sets first. Most new connections to LAN hosts match one of them, and a
+ * miss in an interval (pipapo) set is the dearest step of the chain: at
+ * 10,000 pinholes ~0.3 us per packet, as much as the rest of the ruleset
+ * (bench/dataplane.sh). Every lookup accepts, so the order decides nothing
+ * else.
+ */
+static void rules_lookups(struct cc *cc, struct ir_chain *inw, struct ir_chain *fww)
+{
+	const struct pinhole_ruleset *rs = cc->b.r;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < rs->n_sets; i++) {
+			const struct ir_set *s = rs->sets[i];
+			bool interval = s->flags & IR_SET_INTERVAL;
+
+			switch (s->role) {
+			case IR_SET_ROLE_IN6:
+			case IR_SET_ROLE_IN4:
+				if (pass == 0)
+					rule_lookup(cc, inw, s,
+						    s->role == IR_SET_ROLE_IN6 ? 6 : 4);
+				break;
+			case IR_SET_ROLE_PIN6:
+			case IR_SET_ROLE_PIN6R:
+			case IR_SET_ROLE_NET6:
+			case IR_SET_ROLE_SFX:
+			case IR_SET_ROLE_SFXR:
+				if (interval == (pass == 1))
+					rule_lookup(cc, fww, s, 6);
+				break;
+			case IR_SET_ROLE_FWD4:
+			case IR_SET_ROLE_FWD4R:
+			case IR_SET_ROLE_NONE:
+				break;
+			}
+		}
+	}
+}
+
+/* IPv4 forwards open to everyone: `dnat ip to ... map @fwd4` per interface. */
+static void rules_dnat_maps(struct cc *cc, struct ir_chain *dnat,
+			    const struct ph_zone *wan)
+{
+	const struct pinhole_ruleset *rs = cc->b.r;
+
+	for (size_t w = 0; w < wan->n_ifnames; w++) {
+		for (size_t i = 0; i < rs->n_sets; i++) {
+			const struct ir_set *s = rs->sets[i];
+			struct ir_rule *r;
+			struct ir_stmt *st;
+
+			if (s->role != IR_SET_ROLE_FWD4 && s->role != IR_SET_ROLE_FWD4R)
+				continue;
+			r = rb_rule(&cc->b, dnat, NULL, &wan->ifname_locs[w]);
+			rb_m_ifname(&cc->b, r, IR_F_IIFNAME, wan->ifnames[w]);
+			rb_m_nfproto(&cc->b, r, 4);
+			rb_m_fib_local(&cc->b, r);
+			if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
+				st->dnat_map.n_keys = s->n_keys;
+				memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
+				st->dnat_map.map = (struct ir_set *)s;
 			}
 		}
 	}
@@ -283,89 +401,47 @@ static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
 
 /* ------------------------------------------------------------------ modes */
 
-void cc_compile_host_mode(struct cc *cc)
+void cc_build_host_chains(struct cc *cc)
 {
 	const struct pinhole_policy *p = cc->p;
+	const struct pinhole_ruleset *rs = cc->b.r;
 	struct ir_chain *in;
 
-	for (int pass = 0; pass < 2; pass++) {
-		cc->counting = pass == 0;
-		for (size_t i = 0; i < p->n_pinholes; i++) {
-			const struct ph_pinhole *ph = &p->pinholes[i];
-
-			for (int fam = 6; fam >= 4; fam -= 2)
-				if (cc_family_wanted(ph, fam) && !ph->n_from)
-					cc_add_self_elems(cc, ph, fam);
-		}
-		if (pass == 0)
-			cc_reserve_sets(cc);
-	}
-	cc_finish_sets(cc);
-	in = ir_chain_add(cc->r, PH_CHAIN_INPUT, IR_CHAIN_FILTER, NF_INET_LOCAL_IN,
+	in = ir_chain_add(cc->b.r, PH_CHAIN_INPUT, IR_CHAIN_FILTER, NF_INET_LOCAL_IN,
 			  0, NF_DROP);
 	if (!in) {
-		cc->err = -ENOMEM;
+		cc->b.err = -ENOMEM;
 		return;
 	}
 	rules_input_common(cc, in);
-	for (size_t i = 0; i < cc->r->n_sets; i++)
-		rule_lookup(cc, in, cc->r->sets[i], !strcmp(cc->r->sets[i]->name, "in6") ? 6 : 4);
-	for (size_t i = 0; i < p->n_pinholes; i++) {
-		const struct ph_pinhole *ph = &p->pinholes[i];
-
-		for (int fam = 6; fam >= 4; fam -= 2)
-			if (cc_family_wanted(ph, fam) && cc_has_from_family(ph, fam))
-				rule_restricted(cc, in, ph, NULL, fam);
-	}
+	for (size_t i = 0; i < rs->n_sets; i++)
+		rule_lookup(cc, in, rs->sets[i], rs->sets[i]->role == IR_SET_ROLE_IN6 ? 6 : 4);
+	for_each_branch(cc->l, b)
+		if (b->n_from)
+			rule_restricted(cc, in, b);
 	rules_final(cc, in, p->defaults.input);
 }
 
-void cc_compile_router_mode(struct cc *cc)
+void cc_build_router_chains(struct cc *cc)
 {
 	const struct pinhole_policy *p = cc->p;
-	const struct ph_zone *wan = wan_zone(p);
+	const struct ph_zone *wan = cc->l->outside;
 	struct ir_chain *in, *inw, *fw, *fww, *dnat = NULL, *snat = NULL;
-	bool any_fwd4 = false;
+	bool any_fwd4 = cc->l->dnat;
 	struct ir_rule *r;
 
-	for (int pass = 0; pass < 2; pass++) {
-		cc->counting = pass == 0;
-		for (size_t i = 0; i < p->n_pinholes; i++) {
-			const struct ph_pinhole *ph = &p->pinholes[i];
-			const struct ph_host *h = ph->host >= 0 ? &p->hosts[ph->host] : NULL;
-
-			if (h && h->has_ipv4 && cc_family_wanted(ph, 4))
-				any_fwd4 = true;
-			if (ph->n_from)
-				continue;
-			if (!h) {
-				for (int fam = 6; fam >= 4; fam -= 2)
-					if (cc_family_wanted(ph, fam))
-						cc_add_self_elems(cc, ph, fam);
-				continue;
-			}
-			if (h->ipv6.kind != PH_ADDR6_NONE && cc_family_wanted(ph, 6))
-				cc_add_host6_elems(cc, ph, h);
-			if (h->has_ipv4 && cc_family_wanted(ph, 4))
-				cc_add_fwd4_elems(cc, ph, h);
-		}
-		if (pass == 0)
-			cc_reserve_sets(cc);
-	}
-	cc_finish_sets(cc);
-
-	in = ir_chain_add(cc->r, PH_CHAIN_INPUT, IR_CHAIN_FILTER, NF_INET_LOCAL_IN, 0, NF_DROP);
-	inw = ir_chain_add(cc->r, PH_CHAIN_INPUT_WAN, IR_CHAIN_REGULAR, 0, 0, 0);
-	fw = ir_chain_add(cc->r, PH_CHAIN_FORWARD, IR_CHAIN_FILTER, NF_INET_FORWARD, 0, NF_DROP);
-	fww = ir_chain_add(cc->r, PH_CHAIN_FORWARD_WAN, IR_CHAIN_REGULAR, 0, 0, 0);
+	in = ir_chain_add(cc->b.r, PH_CHAIN_INPUT, IR_CHAIN_FILTER, NF_INET_LOCAL_IN, 0, NF_DROP);
+	inw = ir_chain_add(cc->b.r, PH_CHAIN_INPUT_WAN, IR_CHAIN_REGULAR, 0, 0, 0);
+	fw = ir_chain_add(cc->b.r, PH_CHAIN_FORWARD, IR_CHAIN_FILTER, NF_INET_FORWARD, 0, NF_DROP);
+	fww = ir_chain_add(cc->b.r, PH_CHAIN_FORWARD_WAN, IR_CHAIN_REGULAR, 0, 0, 0);
 	if (any_fwd4)
-		dnat = ir_chain_add(cc->r, PH_CHAIN_DSTNAT, IR_CHAIN_NAT,
+		dnat = ir_chain_add(cc->b.r, PH_CHAIN_DSTNAT, IR_CHAIN_NAT,
 				    NF_INET_PRE_ROUTING, -100, NF_ACCEPT);
 	if (p->masquerade)
-		snat = ir_chain_add(cc->r, PH_CHAIN_SRCNAT, IR_CHAIN_NAT,
+		snat = ir_chain_add(cc->b.r, PH_CHAIN_SRCNAT, IR_CHAIN_NAT,
 				    NF_INET_POST_ROUTING, 100, NF_ACCEPT);
 	if (!in || !inw || !fw || !fww || (any_fwd4 && !dnat) || (p->masquerade && !snat)) {
-		cc->err = -ENOMEM;
+		cc->b.err = -ENOMEM;
 		return;
 	}
 
@@ -394,89 +470,41 @@ void cc_compile_router_mode(struct cc *cc)
 				if (p->zones[z2].is_wan)
 					continue;
 				for (size_t j = 0; j < p->zones[z2].n_ifnames; j++) {
-					r = cc_new_rule(cc, fw, NULL, &zone->ifname_locs[i]);
-					cc_m_ifname(cc, r, IR_F_IIFNAME, zone->ifnames[i]);
-					cc_m_ifname(cc, r, IR_F_OIFNAME, p->zones[z2].ifnames[j]);
-					cc_stmt(cc, r, IR_S_ACCEPT);
+					r = rb_rule(&cc->b, fw, NULL, &zone->ifname_locs[i]);
+					rb_m_ifname(&cc->b, r, IR_F_IIFNAME, zone->ifnames[i]);
+					rb_m_ifname(&cc->b, r, IR_F_OIFNAME, p->zones[z2].ifnames[j]);
+					rb_stmt(&cc->b, r, IR_S_ACCEPT);
 				}
 			}
 	}
 	if (any_fwd4) {
-		r = cc_new_rule(cc, fw, NULL, NULL);
-		cc_m_flags(cc, r, IR_F_CT_STATUS, 0x20);	/* dnat */
-		cc_stmt(cc, r, IR_S_ACCEPT);
+		r = rb_rule(&cc->b, fw, NULL, NULL);
+		rb_m_flags(&cc->b, r, IR_F_CT_STATUS, IR_CT_STATUS_DNAT);
+		rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	}
 	rule_jump_per_if(cc, fw, IR_F_IIFNAME, wan, PH_CHAIN_FORWARD_WAN);
 
-	/*
-	 * Lookups, in set-name order; in forward_wan the exact-match (hash)
-	 * sets come first. Most new connections to LAN hosts match one of
-	 * them, and a miss in an interval (pipapo) set is the dearest step of
-	 * the chain: at 10,000 pinholes ~0.3 us per packet, as much as the
-	 * rest of the ruleset (bench/dataplane.sh). Every lookup accepts, so
-	 * the order decides nothing else.
-	 */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < cc->r->n_sets; i++) {
-			const struct ir_set *s = cc->r->sets[i];
-			bool interval = s->flags & IR_SET_INTERVAL;
-
-			if (!strcmp(s->name, "in6")) {
-				if (pass == 0)
-					rule_lookup(cc, inw, s, 6);
-			} else if (!strcmp(s->name, "in4")) {
-				if (pass == 0)
-					rule_lookup(cc, inw, s, 4);
-			} else if (!(s->flags & IR_SET_MAP) && interval == (pass == 1)) {
-				rule_lookup(cc, fww, s, 6);
-			}
-		}
-	}
-	for (size_t w = 0; dnat && w < wan->n_ifnames; w++) {
-		for (size_t i = 0; i < cc->r->n_sets; i++) {
-			const struct ir_set *s = cc->r->sets[i];
-			struct ir_stmt *st;
-
-			if (!(s->flags & IR_SET_MAP))
-				continue;
-			r = cc_new_rule(cc, dnat, NULL, &wan->ifname_locs[w]);
-			cc_m_ifname(cc, r, IR_F_IIFNAME, wan->ifnames[w]);
-			cc_m_nfproto(cc, r, 4);
-			cc_m_fib_local(cc, r);
-			if (r && (st = ir_rule_stmt(r, IR_S_DNAT_MAP))) {
-				st->dnat_map.n_keys = s->n_keys;
-				memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
-				st->dnat_map.map = (struct ir_set *)s;
-			}
-		}
-	}
+	/* the pinholes open to everyone: their sets */
+	rules_lookups(cc, inw, fww);
+	if (dnat)
+		rules_dnat_maps(cc, dnat, wan);
 
 	/* pinholes restricted by from: one rule each */
-	for (size_t i = 0; i < p->n_pinholes; i++) {
-		const struct ph_pinhole *ph = &p->pinholes[i];
-		const struct ph_host *h = ph->host >= 0 ? &p->hosts[ph->host] : NULL;
-
-		if (!ph->n_from)
+	for_each_branch(cc->l, b) {
+		if (!b->n_from)
 			continue;
-		if (!h) {
-			for (int fam = 6; fam >= 4; fam -= 2)
-				if (cc_family_wanted(ph, fam) && cc_has_from_family(ph, fam))
-					rule_restricted(cc, inw, ph, NULL, fam);
-			continue;
-		}
-		if (h->ipv6.kind != PH_ADDR6_NONE && cc_family_wanted(ph, 6) &&
-		    cc_has_from_family(ph, 6))
-			rule_restricted(cc, fww, ph, h, 6);
-		if (h->has_ipv4 && cc_family_wanted(ph, 4) && cc_has_from_family(ph, 4))
-			rules_restricted_fwd4(cc, dnat, wan, ph, h);
+		if (b->dnat)
+			rules_restricted_fwd4(cc, dnat, wan, b);
+		else
+			rule_restricted(cc, b->kind == IR_PH_SELF ? inw : fww, b);
 	}
 	rules_final(cc, inw, p->defaults.input);
 	rules_final(cc, fww, p->defaults.inbound);
 
 	for (size_t w = 0; snat && w < wan->n_ifnames; w++) {
-		r = cc_new_rule(cc, snat, NULL, &wan->ifname_locs[w]);
-		cc_m_ifname(cc, r, IR_F_OIFNAME, wan->ifnames[w]);
-		cc_m_nfproto(cc, r, 4);
-		cc_stmt(cc, r, IR_S_MASQ);
+		r = rb_rule(&cc->b, snat, NULL, &wan->ifname_locs[w]);
+		rb_m_ifname(&cc->b, r, IR_F_OIFNAME, wan->ifnames[w]);
+		rb_m_nfproto(&cc->b, r, 4);
+		rb_stmt(&cc->b, r, IR_S_MASQ);
 	}
 }

@@ -4,84 +4,56 @@
 #define PINHOLE_COMPILE_INT_H
 
 /*
- * Private to the compiler (compile*.c), not installed: its context, the
- * rule and match helpers its files share (defined in compile.c) and what
- * one file runs for another.
+ * Private to the compiler (compile*.c), not installed: its context, and the
+ * two halves of phase 2 (lower.h) that compile.c runs.
  */
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include "ir.h"
+#include "rule_build.h"
 
-struct ph_addr6;
-struct ph_host;
-struct ph_pinhole;
-struct ph_portrange;
+/* The chains of the compiled table. */
+#define PH_CHAIN_INPUT		"input"
+#define PH_CHAIN_FORWARD	"forward"
+#define PH_CHAIN_INPUT_WAN	"input_wan"
+#define PH_CHAIN_FORWARD_WAN	"forward_wan"
+#define PH_CHAIN_DSTNAT		"dstnat"
+#define PH_CHAIN_SRCNAT		"srcnat"
+
+/* Log rate limit for `defaults.log: true`. */
+#define PH_LOG_RATE		10	/* per minute */
+#define PH_LOG_BURST		5
+#define PH_LOG_PREFIX		"pinhole: "
+
+struct branch_list;
 struct pinhole_diag;
-struct pinhole_loc;
 struct pinhole_policy;
 
+/**
+ * struct cc - one compilation
+ * @p: the policy, for what is not a pinhole (defaults, zones)
+ * @l: its branches (phase 1)
+ * @d: where policy errors go
+ * @b: the ruleset being built (@b.r) and the sticky -ENOMEM (@b.err)
+ * @policy_error: an error was queued in @d
+ */
 struct cc {
 	const struct pinhole_policy *p;
+	const struct branch_list *l;
 	struct pinhole_diag *d;
-	struct pinhole_ruleset *r;
-	int err;		/* sticky -ENOMEM */
+	struct rule_builder b;
 	bool policy_error;
-	/* each pinhole's name in the pool, shared by its elements */
-	char **names;
-	/* a first pass only counts each named set's elements (cc_reserve_sets()) */
-	bool counting;
-	struct ir_elem scratch;
-	/* the suffix sets' names for the last /-N seen */
-	unsigned int sfx_plen;
-	char sfx[IR_NAME_MAX], sfxr[IR_NAME_MAX];
 };
 
-/* compile.c: rules, matches and set elements */
-struct ir_rule *cc_new_rule(struct cc *cc, struct ir_chain *c,
-			    const char *comment, const struct pinhole_loc *loc);
-struct ir_match *cc_match(struct cc *cc, struct ir_rule *r, enum ir_field f,
-			  enum ir_op op);
-void cc_stmt(struct cc *cc, struct ir_rule *r, enum ir_stmt_type t);
-void cc_m_u8(struct cc *cc, struct ir_rule *r, enum ir_field f, uint8_t v);
-void cc_m_nfproto(struct cc *cc, struct ir_rule *r, int family);
-void cc_m_fib_local(struct cc *cc, struct ir_rule *r);
-void cc_m_ifname(struct cc *cc, struct ir_rule *r, enum ir_field f,
-		 const char *name);
-void cc_m_flags(struct cc *cc, struct ir_rule *r, enum ir_field f, uint32_t v);
-void cc_m_prefix(struct cc *cc, struct ir_rule *r, enum ir_field f,
-		 const uint8_t *addr, unsigned int plen);
-void cc_port_bytes(uint16_t port, uint8_t *b);
-struct ir_set *cc_m_anon(struct cc *cc, struct ir_rule *r, enum ir_field f);
-struct ir_elem *cc_elem(struct cc *cc, struct ir_set *s);
-void cc_anon_u8(struct cc *cc, struct ir_set *s, uint8_t v);
-void cc_m_protos(struct cc *cc, struct ir_rule *r, unsigned int protos);
-void cc_m_ports(struct cc *cc, struct ir_rule *r, const struct ph_portrange *pr,
-		size_t n);
-size_t cc_m_from(struct cc *cc, struct ir_rule *r, const struct ph_pinhole *ph,
-		 int family);
-void cc_suffix_mask(unsigned int n, uint8_t *mask);
-void cc_m_host6(struct cc *cc, struct ir_rule *r, const struct ph_addr6 *a);
-
-/* compile_sets.c: the named sets and their elements */
-char *cc_pinhole_name(struct cc *cc, const struct ph_pinhole *ph);
-void cc_add_host6_elems(struct cc *cc, const struct ph_pinhole *ph,
-			const struct ph_host *h);
-void cc_add_self_elems(struct cc *cc, const struct ph_pinhole *ph, int family);
-const struct ph_portrange *cc_ext_of(const struct ph_pinhole *ph, size_t i);
-void cc_add_fwd4_elems(struct cc *cc, const struct ph_pinhole *ph,
-		       const struct ph_host *h);
-void cc_reserve_sets(struct cc *cc);
+/*
+ * compile_sets.c: the named sets and their elements. cc_build_sets() makes
+ * them, in name order, with their elements unsorted; the chains need no
+ * more. cc_finish_sets() sorts and deduplicates the elements.
+ */
+void cc_build_sets(struct cc *cc);
 void cc_finish_sets(struct cc *cc);
 
-/* compile_chains.c: the chains of each mode */
-bool cc_family_wanted(const struct ph_pinhole *ph, int family);
-bool cc_has_from_family(const struct ph_pinhole *ph, int family);
-void cc_compile_host_mode(struct cc *cc);
-void cc_compile_router_mode(struct cc *cc);
-
-/* compile_logical.c: the logical pinholes (PINHOLE_COMPILE_PINHOLES) */
-void cc_record_pinholes(struct cc *cc);
+/* compile_chains.c: the chains of each mode, around those sets */
+void cc_build_host_chains(struct cc *cc);
+void cc_build_router_chains(struct cc *cc);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include "pinhole.h"
@@ -63,6 +64,27 @@ void ir_prefix_range(const uint8_t *addr, unsigned int plen, unsigned int len,
 		hi[i] = lo[i] | (uint8_t)~mask;
 	}
 }
+
+void ir_suffix_mask(unsigned int n, uint8_t mask[16])
+{
+	uint8_t lo[16];
+
+	ir_prefix_range((const uint8_t[16]){ 0 }, 128 - n, 16, lo, mask);
+}
+
+void ir_port_bytes(uint16_t port, uint8_t *b)
+{
+	b[0] = port >> 8;
+	b[1] = port & 0xff;
+}
+
+_Static_assert(IR_CT_STATE_INVALID == NF_CT_STATE_INVALID_BIT &&
+	       IR_CT_STATE_ESTABLISHED == NF_CT_STATE_BIT(IP_CT_ESTABLISHED) &&
+	       IR_CT_STATE_RELATED == NF_CT_STATE_BIT(IP_CT_RELATED) &&
+	       IR_CT_STATE_NEW == NF_CT_STATE_BIT(IP_CT_NEW) &&
+	       IR_CT_STATE_UNTRACKED == NF_CT_STATE_UNTRACKED_BIT &&
+	       (int)IR_CT_STATUS_DNAT == (int)IPS_DST_NAT,
+	       "ct bits are the kernel's");
 
 void *ir_pool_alloc(struct pinhole_ruleset *r, size_t size, size_t align)
 {

@@ -116,6 +116,27 @@ struct ir_key {
 /* [lo, hi] of the prefix @addr/@plen of a @len-byte value (network order). */
 void ir_prefix_range(const uint8_t *addr, unsigned int plen, unsigned int len,
 		     uint8_t *lo, uint8_t *hi);
+/* The mask of the last @n bits of an IPv6 address: the key mask of ::X/-N. */
+void ir_suffix_mask(unsigned int n, uint8_t mask[16]);
+/* @port as th dport holds it: 2 bytes, network order. */
+void ir_port_bytes(uint16_t port, uint8_t *b);
+
+/*
+ * Bits of the ct state and ct status values (IR_OP_FLAGS matches), the
+ * kernel's: NF_CT_STATE_*_BIT and enum ip_conntrack_status in
+ * linux/netfilter/nf_conntrack_common.h (ir.c checks them against it).
+ */
+enum ir_ct_state {
+	IR_CT_STATE_INVALID	= 1 << 0,
+	IR_CT_STATE_ESTABLISHED	= 1 << 1,
+	IR_CT_STATE_RELATED	= 1 << 2,
+	IR_CT_STATE_NEW		= 1 << 3,
+	IR_CT_STATE_UNTRACKED	= 1 << 6,
+};
+
+enum ir_ct_status {
+	IR_CT_STATUS_DNAT	= 1 << 5,	/* IPS_DST_NAT */
+};
 
 /* Length of a concatenated key: every component padded to 4 bytes. */
 unsigned int ir_keys_len(const struct ir_key *keys, unsigned int n);
@@ -142,6 +163,24 @@ struct ir_counter {
 	uint64_t packets, bytes;
 };
 
+/*
+ * What a named set of a compiled table is for, set by the compiler where it
+ * creates the set; the chains look their sets up by it, not by name.
+ * Anonymous and decoded sets have IR_SET_ROLE_NONE.
+ */
+enum ir_set_role {
+	IR_SET_ROLE_NONE,
+	IR_SET_ROLE_IN6,	/* in6: proto . port to the machine itself, IPv6 */
+	IR_SET_ROLE_IN4,	/* in4: the same, IPv4 */
+	IR_SET_ROLE_PIN6,	/* pin6: exact address . proto . port */
+	IR_SET_ROLE_PIN6R,	/* pin6r: exact address . proto . port range */
+	IR_SET_ROLE_NET6,	/* net6: subnet . proto . port (range) */
+	IR_SET_ROLE_SFX,	/* sfxN: masked suffix . proto . port */
+	IR_SET_ROLE_SFXR,	/* sfxNr: masked suffix . proto . port range */
+	IR_SET_ROLE_FWD4,	/* fwd4: map proto . port : address . port */
+	IR_SET_ROLE_FWD4R,	/* fwd4r: map proto . port range : address */
+};
+
 enum ir_set_flags {
 	IR_SET_ANON = 1 << 0,		/* anonymous constant set of one rule */
 	IR_SET_INTERVAL = 1 << 1,	/* elements may be ranges */
@@ -163,9 +202,11 @@ enum ir_set_flags {
  * @id: transaction id assigned by the netlink builder
  * @pooled_comments: the elements' comments belong to the ruleset's string
  *	pool (the compiler's sets), not to the elements
+ * @role: enum ir_set_role
  */
 struct ir_set {
 	char name[IR_NAME_MAX];
+	enum ir_set_role role;
 	unsigned int n_keys;
 	struct ir_key keys[IR_CONCAT_MAX];
 	unsigned int flags;
