@@ -69,26 +69,79 @@ static int32_t dest_zone(const struct pinhole_policy *p, const struct ph_host *h
 	return -1;
 }
 
-/* @ph's from: prefixes of @family: its own array, or a filtered copy. */
+/* Is @in inside @out (same family; @out no longer than @in)? */
+static bool prefix_covers(const struct ph_prefix *out, const struct ph_prefix *in)
+{
+	unsigned int full = out->plen / 8, rest = out->plen % 8;
+
+	if (out->plen > in->plen || memcmp(out->addr, in->addr, full))
+		return false;
+	return !rest || !((out->addr[full] ^ in->addr[full]) & (0xff00 >> rest));
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct ph_prefix *x = *(const struct ph_prefix *const *)a;
+	const struct ph_prefix *y = *(const struct ph_prefix *const *)b;
+	int c = memcmp(x->addr, y->addr, 16);
+
+	return c ? c : (x->plen > y->plen) - (x->plen < y->plen);
+}
+
+/*
+ * @ph's from: prefixes of @family, without those another one covers: its
+ * own array when nothing goes, else a copy in the written order. The
+ * source match is an interval set, whose elements must not overlap (the
+ * kernel keeps a truncated interval of nested ones, and sources the
+ * policy accepts are dropped). Sorted by address and then length, a
+ * prefix's cover comes right before it among those kept: n log n.
+ */
 static int from_of(struct branch_list *l, struct branch *b)
 {
 	const struct ph_pinhole *ph = b->ph;
+	const struct ph_prefix **by = NULL, *last = NULL;
 	struct ph_prefix *v;
-	size_t n = 0;
+	bool *gone = NULL;
+	size_t n = 0, m = 0, dropped = 0;
+	int ret = -ENOMEM;
 
 	b->n_from = n_from_of(ph, b->family);
-	if (b->n_from == ph->n_from) {
-		b->from = ph->from;
-		return 0;
+	if (b->n_from > 1) {
+		by = malloc(b->n_from * sizeof(*by));
+		gone = calloc(ph->n_from, sizeof(*gone));
+		if (!by || !gone)
+			goto out;
+		for (size_t i = 0; i < ph->n_from; i++)
+			if (ph->from[i].family == b->family)
+				by[m++] = &ph->from[i];
+		qsort(by, m, sizeof(*by), prefix_cmp);
+		for (size_t i = 0; i < m; i++) {
+			if (last && prefix_covers(last, by[i])) {
+				gone[by[i] - ph->from] = true;
+				dropped++;
+			} else {
+				last = by[i];
+			}
+		}
 	}
+	if (!dropped && b->n_from == ph->n_from) {
+		b->from = ph->from;
+		ret = 0;
+		goto out;
+	}
+	b->n_from -= dropped;
 	v = arena_alloc(&l->pool, b->n_from * sizeof(*v), _Alignof(struct ph_prefix));
 	if (!v)
-		return -ENOMEM;
+		goto out;
 	for (size_t i = 0; i < ph->n_from; i++)
-		if (ph->from[i].family == b->family)
+		if (ph->from[i].family == b->family && !(gone && gone[i]))
 			v[n++] = ph->from[i];
 	b->from = v;
-	return 0;
+	ret = 0;
+out:
+	free(by);
+	free(gone);
+	return ret;
 }
 
 static int add_branch(struct branch_list *l, const struct ph_pinhole *ph,
