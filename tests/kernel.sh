@@ -53,6 +53,20 @@ for p in "$srcdir"/examples/*.yaml "$srcdir"/tests/golden/*.yaml; do
 	[ $? = 0 ] || show "$TMP/diff.out"
 done
 
+# compile == apply through the decoder: what nft loads from `compile` (its
+# own bytecode for the same text) reads back as the policy, no difference
+for p in "$srcdir"/examples/*.yaml "$srcdir"/tests/golden/*.yaml "$K"/*.yaml; do
+	[ -f "$p" ] || continue
+	b=$(basename "$p")
+	"$PINHOLE" compile "$p" >"$TMP/c.nft" 2>/dev/null || continue	# error cases
+	fresh "nft -f '$TMP/c.nft' && '$PINHOLE' diff '$p' >'$TMP/diff.out' 2>&1;
+	       echo \"diff-rc=\$?\" >'$TMP/diff.rc'" >/dev/null 2>&1
+	grep -qx 'diff-rc=0' "$TMP/diff.rc" 2>/dev/null
+	ok $? "$b: diff after nft -f of compile exits 0"
+	[ $? = 0 ] || show "$TMP/diff.out"
+	rm -f "$TMP/diff.rc"
+done
+
 A="$K/host-a.yaml"
 B="$K/host-b.yaml"
 
