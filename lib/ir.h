@@ -347,6 +347,11 @@ struct ir_pinhole {
  * @chains: base and regular chains, in print order
  * @pinholes: the logical layer, built only on request
  *	(PINHOLE_COMPILE_PINHOLES; @has_pinholes says it was)
+ * @foreign: decoded tables only: what the table holds that the IR cannot
+ *	represent exactly (named objects, sets of other types or flags,
+ *	table flags), one owned description each ("map \"vm\""); such a
+ *	table is printed with a `# foreign:` line per entry and cannot be
+ *	saved as a rollback point
  */
 struct arena_block;
 
@@ -361,6 +366,8 @@ struct pinhole_ruleset {
 	size_t n_pinholes, cap_pinholes;
 	bool has_pinholes;
 	struct arena_block *pool;
+	char **foreign;
+	size_t n_foreign;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);
@@ -399,6 +406,10 @@ struct ir_chain *ir_chain_find(const struct pinhole_ruleset *r, const char *name
 /* Append a zeroed rule; returns it or NULL. */
 struct ir_rule *ir_chain_add_rule(struct ir_chain *c);
 void ir_rule_clear(struct ir_rule *rule);
+
+/* Record a foreign object of a decoded table (printf-style); 0 or -ENOMEM. */
+int ir_foreign_add(struct pinhole_ruleset *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Append a zeroed logical pinhole; returns it or NULL. */
 struct ir_pinhole *ir_pinhole_add(struct pinhole_ruleset *r);
