@@ -95,7 +95,7 @@ const struct ir_field_desc *ir_field(enum ir_field f);
  * The longest concatenated key (fields padded to 4 bytes) pinhole builds:
  * ipv6_addr . inet_proto . inet_service. Every element holds two keys, so
  * this is most of the IR at 100,000 pinholes; a live set with longer keys
- * is not one of pinhole's (nl_decode_set.c keeps it as an unknown set).
+ * is not one of pinhole's (nl_decode_set.c records it as foreign).
  */
 #define IR_KEY_MAX	24
 #define IR_DATA_MAX	8	/* map data: ipv4_addr . inet_service */
