@@ -526,6 +526,9 @@ int ir_emit(const struct pinhole_ruleset *r, FILE *f, unsigned int flags)
 			   "table inet %s\n"
 			   "delete table inet %s\n", r->table, r->table);
 	fprintf(f, "table inet %s {\n", r->table);
+	/* decoded tables: what pinhole read but cannot print as nft text */
+	for (size_t i = 0; i < r->n_foreign; i++, first = false)
+		fprintf(f, "\t# foreign: %s\n", r->foreign[i]);
 	for (size_t i = 0; i < r->n_sets; i++, first = false) {
 		if (!first)
 			fputc('\n', f);

@@ -4,6 +4,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -468,6 +470,30 @@ static void ir_pinhole_clear(struct ir_pinhole *ph)
 	free(ph->from_plen);
 }
 
+int ir_foreign_add(struct pinhole_ruleset *r, const char *fmt, ...)
+{
+	char **v = realloc(r->foreign, (r->n_foreign + 1) * sizeof(*v));
+	va_list ap;
+	int n;
+
+	if (!v)
+		return -ENOMEM;
+	r->foreign = v;
+	va_start(ap, fmt);
+	n = vasprintf(&v[r->n_foreign], fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	r->n_foreign++;
+	return 0;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_foreign);
+const char *pinhole_ruleset_foreign(const struct pinhole_ruleset *r, size_t i)
+{
+	return r && i < r->n_foreign ? r->foreign[i] : NULL;
+}
+
 EXPORT_SYMBOL(pinhole_ruleset_free);
 void pinhole_ruleset_free(struct pinhole_ruleset *r)
 {
@@ -485,6 +511,9 @@ void pinhole_ruleset_free(struct pinhole_ruleset *r)
 		ir_set_free(r->sets[i]);
 	for (size_t i = 0; i < r->n_pinholes; i++)
 		ir_pinhole_clear(&r->pinholes[i]);
+	for (size_t i = 0; i < r->n_foreign; i++)
+		free(r->foreign[i]);
+	free(r->foreign);
 	free(r->pinholes);
 	free(r->chains);
 	free(r->sets);

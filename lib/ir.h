@@ -95,7 +95,7 @@ const struct ir_field_desc *ir_field(enum ir_field f);
  * The longest concatenated key (fields padded to 4 bytes) pinhole builds:
  * ipv6_addr . inet_proto . inet_service. Every element holds two keys, so
  * this is most of the IR at 100,000 pinholes; a live set with longer keys
- * is not one of pinhole's (nl_decode_set.c keeps it as an unknown set).
+ * is not one of pinhole's (nl_decode_set.c records it as foreign).
  */
 #define IR_KEY_MAX	24
 #define IR_DATA_MAX	8	/* map data: ipv4_addr . inet_service */
@@ -388,6 +388,11 @@ struct ir_pinhole {
  * @chains: base and regular chains, in print order
  * @pinholes: the logical layer, built only on request
  *	(PINHOLE_COMPILE_PINHOLES; @has_pinholes says it was)
+ * @foreign: decoded tables only: what the table holds that the IR cannot
+ *	represent exactly (named objects, sets of other types or flags,
+ *	table flags), one owned description each ("map \"vm\""); such a
+ *	table is printed with a `# foreign:` line per entry and cannot be
+ *	saved as a rollback point
  */
 struct arena_block;
 
@@ -402,6 +407,8 @@ struct pinhole_ruleset {
 	size_t n_pinholes, cap_pinholes;
 	bool has_pinholes;
 	struct arena_block *pool;
+	char **foreign;
+	size_t n_foreign;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);
@@ -440,6 +447,10 @@ struct ir_chain *ir_chain_find(const struct pinhole_ruleset *r, const char *name
 /* Append a zeroed rule; returns it or NULL. */
 struct ir_rule *ir_chain_add_rule(struct ir_chain *c);
 void ir_rule_clear(struct ir_rule *rule);
+
+/* Record a foreign object of a decoded table (printf-style); 0 or -ENOMEM. */
+int ir_foreign_add(struct pinhole_ruleset *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Append a zeroed logical pinhole; returns it or NULL. */
 struct ir_pinhole *ir_pinhole_add(struct pinhole_ruleset *r);

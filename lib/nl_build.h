@@ -78,6 +78,13 @@ void nl_built_free(struct nl_built *b);
 struct nftnl_rule *nl_build_rule(const struct pinhole_ruleset *r,
 				 const char *chain, const struct ir_rule *rule);
 
+/*
+ * The set declaration (no elements) the batch holds for @s, with id 0: the
+ * decoder compares a dumped set with it to tell whether the IR holds the
+ * set exactly. NULL on ENOMEM.
+ */
+struct nftnl_set *nl_build_set(const char *table, const struct ir_set *s);
+
 /* What message @seq was built from; NULL if not in the batch. */
 const struct nl_obj *nl_built_obj(const struct nl_built *b, uint32_t seq);
 

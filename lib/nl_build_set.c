@@ -310,7 +310,7 @@ static int set_elems(struct elem_writer *w)
 	return 0;
 }
 
-static struct nftnl_set *set_obj(struct ctx *c, const struct ir_set *s,
+static struct nftnl_set *set_obj(const char *table, const struct ir_set *s,
 				 uint32_t id)
 {
 	struct nftnl_set *ns = nftnl_set_alloc();
@@ -318,7 +318,7 @@ static struct nftnl_set *set_obj(struct ctx *c, const struct ir_set *s,
 
 	if (!ns)
 		return NULL;
-	nftnl_set_set_str(ns, NFTNL_SET_TABLE, c->table);
+	nftnl_set_set_str(ns, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->flags & IR_SET_ANON ? "__set%d" : s->name);
 	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
 	if (s->flags & IR_SET_ANON)
@@ -369,11 +369,16 @@ err:
 	return NULL;
 }
 
+struct nftnl_set *nl_build_set(const char *table, const struct ir_set *s)
+{
+	return set_obj(table, s, 0);
+}
+
 int nlb_set_msgs(struct ctx *c, const struct ir_set *s, uint32_t id,
 		 const struct ir_chain *ch, const struct ir_rule *rule)
 {
 	struct elem_writer w = { .c = c, .s = s, .ch = ch, .rule = rule };
-	struct nftnl_set *ns = set_obj(c, s, id);
+	struct nftnl_set *ns = set_obj(c->table, s, id);
 	struct nlmsghdr *nlh;
 	int ret = -ENOMEM;
 

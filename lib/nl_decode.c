@@ -23,6 +23,8 @@
 
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/flowtable.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -68,6 +70,31 @@ struct pinhole_ruleset *nl_decoder_result(struct nl_decoder *d)
 
 /* ---------------------------------------------------------------- chains */
 
+/*
+ * What a chain may carry that its IR chain does not: another chain type
+ * (route), devices, offload or binding flags, a comment. The chain and its
+ * rules are still decoded; the extra is recorded as foreign.
+ */
+static int chain_foreign(struct nl_decoder *d, struct nftnl_chain *c,
+			 enum ir_chain_type type)
+{
+	const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+	const char *t = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
+	uint32_t flags = nftnl_chain_is_set(c, NFTNL_CHAIN_FLAGS) ?
+			 nftnl_chain_get_u32(c, NFTNL_CHAIN_FLAGS) : 0;
+
+	if (type != IR_CHAIN_REGULAR && t && strcmp(t, "filter") && strcmp(t, "nat"))
+		return ir_foreign_add(d->r, "chain \"%s\" of type %s", name, t);
+	if (nftnl_chain_is_set(c, NFTNL_CHAIN_DEV) ||
+	    nftnl_chain_is_set(c, NFTNL_CHAIN_DEVICES))
+		return ir_foreign_add(d->r, "chain \"%s\" bound to devices", name);
+	if (flags & ~(uint32_t)NFT_CHAIN_BASE)
+		return ir_foreign_add(d->r, "chain \"%s\" flags 0x%x", name, flags);
+	if (nftnl_chain_is_set(c, NFTNL_CHAIN_USERDATA))
+		return ir_foreign_add(d->r, "chain \"%s\" userdata (a comment?)", name);
+	return 0;
+}
+
 int nl_decode_chain(struct nl_decoder *d, struct nftnl_chain *c)
 {
 	enum ir_chain_type type = IR_CHAIN_REGULAR;
@@ -88,6 +115,8 @@ int nl_decode_chain(struct nl_decoder *d, struct nftnl_chain *c)
 			  type, hook, prio, policy);
 	if (!ch)
 		ret = -ENOMEM;
+	if (!ret)
+		ret = chain_foreign(d, c, type);
 	nftnl_chain_free(c);
 	return ret;
 }
@@ -101,9 +130,106 @@ struct dump_ctx {
 	int err;
 };
 
+struct table_info {
+	uint32_t flags;
+	bool udata;
+};
+
 static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
-	return 0;
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct table_info *ti = data;
+	int ret = 0;
+
+	if (!t)
+		return -ENOMEM;
+	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
+		ret = -EPROTO;
+	} else {
+		ti->flags = nftnl_table_is_set(t, NFTNL_TABLE_FLAGS) ?
+			    nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS) : 0;
+		ti->udata = nftnl_table_is_set(t, NFTNL_TABLE_USERDATA);
+	}
+	nftnl_table_free(t);
+	return ret;
+}
+
+/* pinhole builds its table with no flags and no userdata */
+static int table_foreign(struct nl_decoder *d, const struct table_info *ti)
+{
+	static const char *const names[] = { "dormant", "owner", "persist" };
+	uint32_t rest = ti->flags;
+	int ret = 0;
+
+	for (unsigned int b = 0; !ret && b < ARRAY_SIZE(names); b++)
+		if (rest & (1u << b)) {
+			ret = ir_foreign_add(d->r, "table flags %s", names[b]);
+			rest &= ~(1u << b);
+		}
+	if (!ret && rest)
+		ret = ir_foreign_add(d->r, "table flags 0x%x", rest);
+	if (!ret && ti->udata)
+		ret = ir_foreign_add(d->r, "table userdata (a comment?)");
+	return ret;
+}
+
+/* Named stateful objects: the IR has none, so each one is foreign. */
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const char *const types[] = {
+		[NFT_OBJECT_COUNTER] = "counter", [NFT_OBJECT_QUOTA] = "quota",
+		[NFT_OBJECT_CT_HELPER] = "ct helper", [NFT_OBJECT_LIMIT] = "limit",
+		[NFT_OBJECT_CONNLIMIT] = "connlimit", [NFT_OBJECT_TUNNEL] = "tunnel",
+		[NFT_OBJECT_CT_TIMEOUT] = "ct timeout",
+		[NFT_OBJECT_SECMARK] = "secmark",
+		[NFT_OBJECT_CT_EXPECT] = "ct expectation",
+		[NFT_OBJECT_SYNPROXY] = "synproxy",
+	};
+	struct dump_ctx *c = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	const char *table;
+	uint32_t type;
+	int ret = 0;
+
+	if (!o)
+		return -ENOMEM;
+	if (nftnl_obj_nlmsg_parse(nlh, o) < 0) {
+		nftnl_obj_free(o);
+		return -EPROTO;
+	}
+	table = nftnl_obj_get_str(o, NFTNL_OBJ_TABLE);
+	type = nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE);
+	if (table && !strcmp(table, c->table)) {
+		if (type < ARRAY_SIZE(types) && types[type])
+			ret = ir_foreign_add(c->d->r, "%s \"%s\"", types[type],
+					     nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+		else
+			ret = ir_foreign_add(c->d->r, "object \"%s\" of type %u",
+					     nftnl_obj_get_str(o, NFTNL_OBJ_NAME), type);
+	}
+	nftnl_obj_free(o);
+	return ret;
+}
+
+static int flowtable_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *c = data;
+	struct nftnl_flowtable *ft = nftnl_flowtable_alloc();
+	const char *table;
+	int ret = 0;
+
+	if (!ft)
+		return -ENOMEM;
+	if (nftnl_flowtable_nlmsg_parse(nlh, ft) < 0) {
+		nftnl_flowtable_free(ft);
+		return -EPROTO;
+	}
+	table = nftnl_flowtable_get_str(ft, NFTNL_FLOWTABLE_TABLE);
+	if (table && !strcmp(table, c->table))
+		ret = ir_foreign_add(c->d->r, "flowtable \"%s\"",
+				     nftnl_flowtable_get_str(ft, NFTNL_FLOWTABLE_NAME));
+	nftnl_flowtable_free(ft);
+	return ret;
 }
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
@@ -231,6 +357,35 @@ static int read_once(struct nl_sock *s, const char *table,
 	free(sets);
 	if (ret)
 		return ret;
+	/* named objects and flowtables: only to say they are there */
+	{
+		struct nftnl_obj *q = nftnl_obj_alloc();
+
+		if (!q)
+			return -ENOMEM;
+		nftnl_obj_set_str(q, NFTNL_OBJ_TABLE, table);
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET,
+					    NLM_F_DUMP, nl_seq(s));
+		nftnl_obj_nlmsg_build_payload(nlh, q);
+		nftnl_obj_free(q);
+	}
+	ret = nl_request(s, nlh, obj_cb, &c);
+	if (ret)
+		return ret;
+	{
+		struct nftnl_flowtable *q = nftnl_flowtable_alloc();
+
+		if (!q)
+			return -ENOMEM;
+		nftnl_flowtable_set_str(q, NFTNL_FLOWTABLE_TABLE, table);
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETFLOWTABLE, NFPROTO_INET,
+					    NLM_F_DUMP, nl_seq(s));
+		nftnl_flowtable_nlmsg_build_payload(nlh, q);
+		nftnl_flowtable_free(q);
+	}
+	ret = nl_request(s, nlh, flowtable_cb, &c);
+	if (ret)
+		return ret;
 	/* rules, one chain at a time (whole-table dumps are quadratic) */
 	for (size_t i = 0; i < d->r->n_chains; i++) {
 		struct nftnl_rule *q = nftnl_rule_alloc();
@@ -260,6 +415,7 @@ int nl_read_table(struct nl_sock *s, const char *table,
 	/* A commit between our dumps would mix generations: retry. */
 	for (int attempt = 0; attempt < 5 && ret == -EINTR; attempt++) {
 		struct nftnl_table *t = nftnl_table_alloc();
+		struct table_info ti = { 0 };
 		struct nl_decoder *d;
 		struct nlmsghdr *nlh;
 		uint32_t g1, g2;
@@ -276,7 +432,7 @@ int nl_read_table(struct nl_sock *s, const char *table,
 					    0, nl_seq(s));
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		nftnl_table_free(t);
-		ret = nl_request(s, nlh, table_cb, NULL);
+		ret = nl_request(s, nlh, table_cb, &ti);
 		if (ret == -ENOENT) {
 			if (genid)
 				*genid = g1;
@@ -287,7 +443,7 @@ int nl_read_table(struct nl_sock *s, const char *table,
 		d = nl_decoder_new(table);
 		if (!d)
 			return -ENOMEM;
-		ret = read_once(s, table, d);
+		ret = table_foreign(d, &ti) ?: read_once(s, table, d);
 		if (!ret) {
 			ret = nl_getgen(s, &g2);
 			if (!ret && g1 != g2)

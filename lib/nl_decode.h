@@ -16,7 +16,9 @@ struct pinhole_ruleset;
  * chains and sets (elements attached) first, then its rules in chain order.
  * A rule is recognised only if re-linearising the decoded IR gives back its
  * bytecode; anything else becomes an ir_rule with .unknown set and .raw
- * holding the bytecode as text, so nothing is silently dropped.
+ * holding the bytecode as text, so nothing is silently dropped. Likewise
+ * a set, table flag, chain property or named object the IR cannot hold
+ * exactly is recorded in the ruleset's foreign list (ir.h).
  */
 struct nl_decoder;
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct ir_set;
+struct nftnl_expr;
 struct nftnl_set;
 struct pinhole_ruleset;
 
@@ -26,5 +27,22 @@ struct nl_decoder {
 int nld_fill_set(struct ir_set *s, struct nftnl_set *ns);
 struct nftnl_set *nld_find_nset(struct nl_decoder *d, const char *name,
 				uint32_t id);
+
+/*
+ * nl_decode_canon.c: a rule's expressions with nft's equivalent forms
+ * rewritten to pinhole's (see there). @ex is NULL-terminated; it borrows
+ * the input's expressions and owns the ones a rewrite made (@own).
+ */
+#define NLD_CANON_MAX	128
+struct nld_canon {
+	struct nftnl_expr *ex[NLD_CANON_MAX + 1];
+	int n;
+	struct nftnl_expr *own[NLD_CANON_MAX];
+	int n_own;
+};
+
+/* false when out of memory or room; nld_canon_free() either way */
+bool nld_canon(struct nld_canon *c, struct nftnl_expr **ex, int n);
+void nld_canon_free(struct nld_canon *c);
 
 #endif

@@ -521,6 +521,7 @@ static bool relinearises(struct nl_decoder *d, const char *chain,
 {
 	struct nftnl_rule *r = nl_build_rule(d->r, chain, rule);
 	struct nftnl_expr *ey[MAX_EXPRS + 1] = { 0 };
+	struct nld_canon cy = { 0 };
 	bool same = false;
 	int m = 0;
 
@@ -529,10 +530,12 @@ static bool relinearises(struct nl_decoder *d, const char *chain,
 	if (nftnl_expr_foreach(r, collect, ey) == 0) {
 		while (ey[m])
 			m++;
-		same = m == n;
+		/* @ex is canonical already; so must its twin be */
+		same = nld_canon(&cy, ey, m) && cy.n == n;
 		for (int i = 0; i < n && same; i++)
-			same = same_expr(ex[i], ey[i]);
+			same = same_expr(ex[i], cy.ex[i]);
 	}
+	nld_canon_free(&cy);
 	nftnl_rule_free(r);
 	return same;
 }
@@ -582,6 +585,7 @@ int nl_decode_rule(struct nl_decoder *d, struct nftnl_rule *r)
 	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
 	struct ir_chain *ch = chain ? ir_chain_find(d->r, chain) : NULL;
 	struct dstate st = { .d = d };
+	struct nld_canon cx = { 0 };
 	struct ir_rule *rule;
 	bool ok;
 	int n = 0, ret = 0;
@@ -602,7 +606,10 @@ int nl_decode_rule(struct nl_decoder *d, struct nftnl_rule *r)
 	rule->comment = rule_comment(r);
 	if (nftnl_rule_is_set(r, NFTNL_RULE_HANDLE))
 		rule->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-	ok = ok && decode_exprs(&st, ex, n) && relinearises(d, chain, rule, ex, n);
+	/* nft's equivalent forms of pinhole's bytecode decode as pinhole's */
+	ok = ok && nld_canon(&cx, ex, n) && decode_exprs(&st, cx.ex, cx.n) &&
+	     relinearises(d, chain, rule, cx.ex, cx.n);
+	nld_canon_free(&cx);
 	if (!ok) {
 		uint64_t handle = rule->handle;
 		char *comment = rule->comment;

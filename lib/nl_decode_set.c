@@ -61,6 +61,18 @@ static bool keys_of_type(uint32_t type, struct ir_set *s)
 	return ir_keys_len(s->keys, n) <= IR_KEY_MAX;	/* else: not pinhole's */
 }
 
+/* Map data the IR can hold: ipv4_addr [. inet_service] (or not a map). */
+static bool data_of_type(struct nftnl_set *ns)
+{
+	uint32_t t;
+
+	if (!(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) & NFT_SET_MAP))
+		return true;
+	t = nftnl_set_get_u32(ns, NFTNL_SET_DATA_TYPE);
+	return t == IR_T_IPADDR ||
+	       t == ((uint32_t)IR_T_IPADDR << 6 | IR_T_INET_SERVICE);
+}
+
 struct raw_elem {
 	uint8_t key[IR_KEY_MAX];
 	bool end;
@@ -262,10 +274,68 @@ int nld_fill_set(struct ir_set *s, struct nftnl_set *ns)
 	return decode_elems(s, ns);
 }
 
+static int expr_name(struct nftnl_expr *e, void *data)
+{
+	char *buf = data;
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, 128 - len, "%s ", nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
+	return 0;
+}
+
+/*
+ * Does the IR hold the dumped set @ns exactly? Only if the declaration the
+ * builder writes for @s is the one dumped, attribute for attribute: key
+ * and data types, flags (timeout, dynamic, object maps...), userdata (nft
+ * keeps auto-merge and comments there), size, policy, expressions. The
+ * elements are what decode_elems() read; their extras need flags the
+ * set would show (timeouts, object references).
+ */
+static bool set_exact(const char *table, const struct ir_set *s,
+		      struct nftnl_set *ns)
+{
+	static const uint16_t attrs[] = {
+		NFTNL_SET_KEY_TYPE, NFTNL_SET_KEY_LEN,
+		NFTNL_SET_DATA_TYPE, NFTNL_SET_DATA_LEN, NFTNL_SET_OBJ_TYPE,
+		NFTNL_SET_POLICY, NFTNL_SET_DESC_SIZE, NFTNL_SET_DESC_CONCAT,
+		NFTNL_SET_TIMEOUT, NFTNL_SET_GC_INTERVAL, NFTNL_SET_USERDATA,
+	};
+	struct nftnl_set *want = nl_build_set(table, s);
+	char ea[128] = "", eb[128] = "";
+	bool same = want != NULL;
+
+	/* the kernel leaves out flags 0 */
+	if (same && (nftnl_set_is_set(ns, NFTNL_SET_FLAGS) ?
+		     nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) : 0) !=
+		    nftnl_set_get_u32(want, NFTNL_SET_FLAGS))
+		same = false;
+
+	for (size_t i = 0; same && i < ARRAY_SIZE(attrs); i++) {
+		uint32_t la = 0, lb = 0;
+		const void *a, *b;
+
+		if (nftnl_set_is_set(ns, attrs[i]) != nftnl_set_is_set(want, attrs[i]))
+			same = false;
+		else if (nftnl_set_is_set(ns, attrs[i])) {
+			a = nftnl_set_get_data(ns, attrs[i], &la);
+			b = nftnl_set_get_data(want, attrs[i], &lb);
+			same = a && b && la == lb && !memcmp(a, b, la);
+		}
+	}
+	if (same) {
+		nftnl_set_expr_foreach(ns, expr_name, ea);
+		nftnl_set_expr_foreach(want, expr_name, eb);
+		same = !strcmp(ea, eb);
+	}
+	nftnl_set_free(want);
+	return same;
+}
+
 int nl_decode_set(struct nl_decoder *d, struct nftnl_set *ns)
 {
 	struct nftnl_set **v;
 	struct ir_set *s;
+	const char *name;
 	int ret;
 
 	v = realloc(d->sets, (d->n_sets + 1) * sizeof(*v));
@@ -277,17 +347,23 @@ int nl_decode_set(struct nl_decoder *d, struct nftnl_set *ns)
 	d->sets[d->n_sets++] = ns;
 	if (nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)
 		return 0;	/* decoded with the rule that binds it */
-	s = ir_set_add(d->r, nftnl_set_get_str(ns, NFTNL_SET_NAME));
+	name = nftnl_set_get_str(ns, NFTNL_SET_NAME);
+	s = ir_set_add(d->r, name);
 	if (!s)
 		return -ENOMEM;
-	if (!keys_of_type(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE), s)) {
-		/* not one of ours: keep it as an ipv6 set so it still shows */
-		s->n_keys = 1;
-		s->keys[0].field = IR_F_IP6_DADDR;
+	ret = 0;
+	if (keys_of_type(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE), s) &&
+	    data_of_type(ns) && !(ret = nld_fill_set(s, ns)) &&
+	    set_exact(d->r->table, s, ns))
 		return 0;
-	}
-	ret = nld_fill_set(s, ns);
-	return ret;
+	/* not one the IR can hold: out of the IR, marked foreign */
+	d->r->n_sets--;
+	ir_set_free(s);
+	if (ret)
+		return ret;
+	return ir_foreign_add(d->r, "%s \"%s\"",
+			      nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) & NFT_SET_MAP ?
+			      "map" : "set", name);
 }
 
 struct nftnl_set *nld_find_nset(struct nl_decoder *d, const char *name,

@@ -169,6 +169,23 @@ const char *pinhole_ruleset_table(const struct pinhole_ruleset *r);
  */
 size_t pinhole_ruleset_unknown_rules(const struct pinhole_ruleset *r);
 
+/**
+ * pinhole_ruleset_foreign - the @i-th object of @r pinhole cannot represent
+ * @r: a table read with pinhole_ruleset_read(), or NULL
+ * @i: from 0
+ *
+ * Objects added by hand that the IR cannot hold exactly: named counters,
+ * quotas, limits and other stateful objects, flowtables, sets and maps of
+ * key/data types or flags pinhole does not build, table flags (dormant).
+ * pinhole_ruleset_diff() prints them as `# foreign: WHAT` lines, and like
+ * unknown rules they cannot be saved, so such a table cannot be the
+ * rollback point of pinhole_state_begin().
+ *
+ * Returns a description such as `map "vm"` (borrowed, valid while @r
+ * lives), or NULL when @i is past the last one.
+ */
+const char *pinhole_ruleset_foreign(const struct pinhole_ruleset *r, size_t i);
+
 enum pinhole_status_flags {
 	PINHOLE_STATUS_JSON = 1 << 0,
 };
@@ -355,8 +372,9 @@ int pinhole_state_join(struct pinhole_state *st, const struct pinhole_ruleset *r
  * continue with pinhole_state_arm(). Nothing borrowed is kept.
  *
  * Returns -EALREADY when a begin is open on @st; -EINVAL without @table
- * or @next; -ENOTSUP when @prev holds rules pinhole does not recognise
- * (check pinhole_ruleset_unknown_rules() first); or the -errno of a write,
+ * or @next; -ENOTSUP when @prev holds rules pinhole does not recognise or
+ * foreign objects (check pinhole_ruleset_unknown_rules() and
+ * pinhole_ruleset_foreign() first); or the -errno of a write,
  * after removing what it wrote.
  */
 int pinhole_state_begin(struct pinhole_state *st,

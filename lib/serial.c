@@ -149,10 +149,14 @@ static void put_set(struct wr *w, const struct ir_set *s)
 	unsigned int klen = ir_keys_len(s->keys, s->n_keys);
 
 	if (s->n_keys < 1 || s->n_keys > IR_CONCAT_MAX || klen > IR_KEY_MAX ||
-	    s->n_data > 2) {
+	    s->n_data > 2 || (s->flags & ~SERIAL_SET_FLAGS) ||
+	    !(s->flags & IR_SET_MAP) != !s->n_data) {
 		w->err = w->err ?: -EINVAL;
 		return;
 	}
+	for (unsigned int i = 0; i < s->n_data; i++)
+		if (!serial_valid_data_type(s->data[i]))
+			w->err = w->err ?: -EINVAL;
 	put_str(w, s->flags & IR_SET_ANON ? "" : s->name, IR_NAME_MAX - 1);
 	put_keys(w, s->keys, s->n_keys);
 	put_u32(w, s->flags);
@@ -314,6 +318,8 @@ int serial_write_ruleset(const struct pinhole_ruleset *r,
 	}
 	if (!r->table[0])
 		w.err = -EINVAL;
+	if (r->n_foreign)	/* what the IR cannot hold cannot be restored */
+		w.err = w.err ?: -ENOTSUP;
 	put_str(&w, r->table, PINHOLE_TABLE_NAME_MAX);
 	put_u32(&w, (uint32_t)r->n_sets);
 	for (size_t i = 0; i < r->n_sets; i++) {

@@ -23,8 +23,9 @@ struct pinhole_ruleset;
  *	16 payload
  * The payload of a ruleset is documented in serial.c. Not kept: the logical
  * pinhole layer (UCI), policy locations, counter values, decoded handles.
- * Decoded rules pinhole does not recognise cannot be encoded (-ENOTSUP;
- * pinhole_ruleset_unknown_rules() counts them).
+ * Decoded rules pinhole does not recognise and tables holding foreign
+ * objects cannot be encoded (-ENOTSUP; pinhole_ruleset_unknown_rules() and
+ * pinhole_ruleset_foreign() tell).
  *
  * The reader checks every length, count, enum and cross reference before
  * using it: a corrupt or truncated file is -EBADMSG, never a crash, and what
@@ -66,7 +67,8 @@ struct serial_timer {
  * @buf: out: the whole file image (caller frees)
  * @len: out: its length
  *
- * Returns 0, -ENOMEM, -ENOTSUP (a rule pinhole does not recognise) or
+ * Returns 0, -ENOMEM, -ENOTSUP (a rule pinhole does not recognise, a
+ * foreign object) or
  * -EINVAL (a value the reader would refuse, e.g. a name too long).
  */
 int serial_write_ruleset(const struct pinhole_ruleset *r,

@@ -122,12 +122,6 @@ static bool get_keys(struct rd *r, struct ir_key *keys, unsigned int *n,
 	return !r->bad;
 }
 
-static bool valid_data_type(uint8_t t)
-{
-	return t == IR_T_IPADDR || t == IR_T_INET_SERVICE;
-}
-
-#define SET_FLAGS (IR_SET_ANON | IR_SET_INTERVAL | IR_SET_MAP | IR_SET_COUNTER)
 
 /* Fill @s (named, already in the ruleset, or anonymous and attached). */
 static int get_set_body(struct rd *r, struct ir_set *s, bool anon)
@@ -139,7 +133,7 @@ static int get_set_body(struct rd *r, struct ir_set *s, bool anon)
 		return -EBADMSG;
 	/* an anonymous set keeps IR_SET_ANON: its match frees it on error */
 	flags = get_u32(r);
-	if ((flags & ~SET_FLAGS) || !(flags & IR_SET_ANON) != !anon ||
+	if ((flags & ~SERIAL_SET_FLAGS) || !(flags & IR_SET_ANON) != !anon ||
 	    (anon && (flags & IR_SET_MAP)))
 		return -EBADMSG;
 	s->flags = flags;
@@ -151,7 +145,7 @@ static int get_set_body(struct rd *r, struct ir_set *s, bool anon)
 	for (unsigned int i = 0; i < s->n_data; i++) {
 		uint8_t t = get_u8(r);
 
-		if (!valid_data_type(t))
+		if (!serial_valid_data_type(t))
 			return -EBADMSG;
 		s->data[i] = t;
 	}

@@ -223,6 +223,19 @@ static void restore(const struct pinhole_ruleset *prev, const char *table)
 		fprintf(stderr, "%s: restored the previous table\n", prog);
 }
 
+/* The live table holds what a rollback image cannot: say what, change nothing. */
+static void refuse_foreign(const struct pinhole_ruleset *prev, const char *table)
+{
+	const char *what;
+
+	fprintf(stderr, "%s: error: table inet %s holds objects pinhole cannot restore (",
+		prog, table);
+	for (size_t i = 0; (what = pinhole_ruleset_foreign(prev, i)); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", what);
+	fprintf(stderr, "); apply --confirm could not roll back; remove them or apply "
+		"without --confirm. Nothing was changed\n");
+}
+
 /*
  * Order matters: the rollback point and the timer (with its token in
  * pending.timer) are in place before the new table is loaded, so killing
@@ -266,6 +279,11 @@ int apply_confirm(const char *policy, unsigned int seconds)
 			"without --confirm\n", prog, table, unknown, unknown == 1 ? "" : "s",
 			unknown == 1 ? "it" : "them", unknown == 1 ? "it" : "them", prog,
 			policy, unknown == 1 ? "it" : "them");
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	if (pinhole_ruleset_foreign(prev, 0)) {
+		refuse_foreign(prev, table);
 		ret = EXIT_SYSTEM;
 		goto out;
 	}

@@ -35,6 +35,7 @@
 #include "ir.h"
 #include "nl_build.h"
 #include "nl_decode.h"
+#include "serial.h"
 #include "tap.h"
 
 #define MAXOBJ 4096
@@ -558,9 +559,87 @@ static void test_long_key(void)
 	ok(nl_decode_set(d, ns) == 0, "a set with 40-byte keys decodes");
 	r = nl_decoder_result(d);
 	nl_decoder_free(d);
-	ok(r && r->n_sets == 1 && !strcmp(r->sets[0]->name, "pairs") &&
-	   r->sets[0]->n_elems == 0,
-	   "a key longer than IR_KEY_MAX: kept by name, its elements not read");
+	ok(r && r->n_sets == 0 && pinhole_ruleset_foreign(r, 0) &&
+	   !strcmp(pinhole_ruleset_foreign(r, 0), "set \"pairs\"") &&
+	   !pinhole_ruleset_foreign(r, 1),
+	   "a key longer than IR_KEY_MAX: not in the IR, foreign by name");
+	pinhole_ruleset_free(r);
+}
+
+/* A hand-made set as nft declares it: type ipv6_addr, userdata and all. */
+static struct nftnl_set *nft_set(const char *name, uint32_t flags,
+				 uint32_t dtype, uint32_t dlen)
+{
+	static const uint8_t ud[] = { 0, 4, 2, 0, 0, 0 };	/* KEYBYTEORDER 2 */
+	struct nftnl_set *ns = nftnl_set_alloc();
+
+	nftnl_set_set_str(ns, NFTNL_SET_TABLE, "pinhole");
+	nftnl_set_set_str(ns, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
+	if (flags)
+		nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE, ir_field(IR_F_IP6_DADDR)->type);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, 16);
+	if (flags & NFT_SET_MAP) {
+		nftnl_set_set_u32(ns, NFTNL_SET_DATA_TYPE, dtype);
+		nftnl_set_set_u32(ns, NFTNL_SET_DATA_LEN, dlen);
+	}
+	nftnl_set_set_data(ns, NFTNL_SET_USERDATA, ud, sizeof(ud));
+	return ns;
+}
+
+/*
+ * Issue 12 items 1 and 3: sets the IR cannot hold exactly are foreign, not
+ * misprinted as ipv6 sets, and a table holding any cannot be saved.
+ */
+static void test_foreign_sets(void)
+{
+	struct nl_decoder *d = nl_decoder_new("pinhole");
+	struct pinhole_ruleset *r;
+	uint8_t *img = NULL;
+	size_t len = 0;
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *f;
+
+	ok(nl_decode_set(d, nft_set("plain", 0, 0, 0)) == 0 &&
+	   nl_decode_set(d, nft_set("vm", NFT_SET_MAP, NFT_DATA_VERDICT, 0)) == 0 &&
+	   nl_decode_set(d, nft_set("ts", NFT_SET_TIMEOUT, 0, 0)) == 0 &&
+	   nl_decode_set(d, nft_set("dy", NFT_SET_EVAL, 0, 0)) == 0,
+	   "hand-made sets decode");
+	r = nl_decoder_result(d);
+	nl_decoder_free(d);
+	ok(r && r->n_sets == 1 && !strcmp(r->sets[0]->name, "plain"),
+	   "an ipv6_addr set as nft makes it is represented exactly");
+	ok(r && pinhole_ruleset_foreign(r, 2) &&
+	   !strcmp(pinhole_ruleset_foreign(r, 0), "map \"vm\"") &&
+	   !strcmp(pinhole_ruleset_foreign(r, 1), "set \"ts\"") &&
+	   !strcmp(pinhole_ruleset_foreign(r, 2), "set \"dy\"") &&
+	   !pinhole_ruleset_foreign(r, 3),
+	   "verdict map, timeout and dynamic sets are foreign");
+	f = open_memstream(&text, &tlen);
+	pinhole_ruleset_emit(r, f);
+	fclose(f);
+	ok(text && strstr(text, "\t# foreign: map \"vm\"\n") &&
+	   !strstr(text, "set ts {"), "foreign objects print as # foreign: lines");
+	free(text);
+	ok(serial_write_ruleset(r, NULL, &img, &len) == -ENOTSUP && !img,
+	   "a table with foreign objects is not saved as a rollback image");
+	pinhole_ruleset_free(r);
+
+	/* the writer refuses what its reader would call corrupt */
+	r = ir_ruleset_new("pinhole");
+	{
+		struct ir_set *s = ir_set_add(r, "m");
+
+		s->n_keys = 1;
+		s->keys[0].field = IR_F_IP6_DADDR;
+		s->flags = IR_SET_MAP;
+		s->n_data = 1;
+		s->data[0] = (enum ir_type)0x3fffffc;	/* verdict >> 6, as decoded before */
+	}
+	ok(serial_write_ruleset(r, NULL, &img, &len) == -EINVAL && !img,
+	   "map data of a type the reader refuses is not written");
 	pinhole_ruleset_free(r);
 }
 
@@ -640,6 +719,7 @@ int main(void)
 	test_hand();
 	test_flush();
 	test_long_key();
+	test_foreign_sets();
 	if (srcdir) {
 		test_dir(srcdir, "examples");
 		test_dir(srcdir, "tests/golden");
