@@ -402,6 +402,9 @@ struct pinhole_ruleset {
 	size_t n_pinholes, cap_pinholes;
 	bool has_pinholes;
 	struct arena_block *pool;
+	/* with the logical layer: the policy's families: (struct pinhole_policy) */
+	unsigned int unfiltered;
+	struct pinhole_loc families_loc;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);
