@@ -130,6 +130,9 @@ struct ph_defaults {
  * @file: the name used in diagnostics
  * @router: zones were given (router mode); false = host mode
  * @masquerade: ipv4.masquerade (already defaulted: true when any host has ipv4)
+ * @unfiltered: the families families: leaves out (PH_FAMBIT() bits), which
+ *	pinhole's chains accept at once; 0 = both filtered (the default)
+ * @families_loc: the families: value, line 0 when not given
  */
 struct arena_block;
 
@@ -148,6 +151,17 @@ struct pinhole_policy {
 	size_t n_pinholes;
 	bool masquerade;
 	struct pinhole_loc masquerade_loc;
+	unsigned int unfiltered;
+	struct pinhole_loc families_loc;
 };
+
+/* The bit of family 4 or 6 in pinhole_policy.unfiltered. */
+#define PH_FAMBIT(family) (1u << ((family) == 6 ? PH_FAM_IPV6 : PH_FAM_IPV4))
+
+/* Does @p filter @family (4 or 6)? SPEC §6.2: a family not listed is left alone. */
+static inline bool ph_filters(const struct pinhole_policy *p, int family)
+{
+	return !(p->unfiltered & PH_FAMBIT(family));
+}
 
 #endif

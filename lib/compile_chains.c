@@ -92,13 +92,18 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 /* DHCPv6 and DHCPv4 client replies, so the machine keeps its own addresses. */
 static void rules_dhcp_client(struct cc *cc, struct ir_chain *c)
 {
-	struct ir_rule *r = rb_rule(&cc->b, c, "dhcpv6-client", NULL);
+	struct ir_rule *r;
 
-	rb_m_nfproto(&cc->b, r, 6);
-	rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
-	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_UDP);
-	rb_m_port(&cc->b, r, 546, 546);
-	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	if (ph_filters(cc->p, 6)) {
+		r = rb_rule(&cc->b, c, "dhcpv6-client", NULL);
+		rb_m_nfproto(&cc->b, r, 6);
+		rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_UDP);
+		rb_m_port(&cc->b, r, 546, 546);
+		rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	}
+	if (!ph_filters(cc->p, 4))
+		return;
 	r = rb_rule(&cc->b, c, "dhcpv4-client", NULL);
 	rb_m_nfproto(&cc->b, r, 4);
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_UDP);
@@ -106,15 +111,39 @@ static void rules_dhcp_client(struct cc *cc, struct ir_chain *c)
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
-/* What every input chain accepts first: loopback, replies, ICMPv6, DHCP. */
+/*
+ * The first rules of every base chain pinhole owns: `meta nfproto ipv4
+ * accept` for a family families: leaves alone (SPEC §6.2), before any
+ * state, NAT or verdict could touch it.
+ */
+static void rules_unfiltered(struct cc *cc, struct ir_chain *c)
+{
+	for (int family = 6; family >= 4; family -= 2) {
+		struct ir_rule *r;
+
+		if (ph_filters(cc->p, family))
+			continue;
+		r = rb_rule(&cc->b, c, NULL, &cc->p->families_loc);
+		rb_m_nfproto(&cc->b, r, family);
+		rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	}
+}
+
+/*
+ * What every input chain accepts first: the families it leaves alone,
+ * loopback, replies, ICMPv6, DHCP (of the families it filters).
+ */
 static void rules_input_common(struct cc *cc, struct ir_chain *in)
 {
-	struct ir_rule *r = rb_rule(&cc->b, in, NULL, NULL);
+	struct ir_rule *r;
 
+	rules_unfiltered(cc, in);
+	r = rb_rule(&cc->b, in, NULL, NULL);
 	rb_m_ifname(&cc->b, r, IR_F_IIFNAME, "lo");
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	rule_ct(cc, in);
-	rules_icmpv6(cc, in, true);
+	if (ph_filters(cc->p, 6))
+		rules_icmpv6(cc, in, true);
 	rules_dhcp_client(cc, in);
 }
 
@@ -453,8 +482,10 @@ void cc_build_router_chains(struct cc *cc)
 	rule_jump_per_if(cc, in, IR_F_IIFNAME, wan, PH_CHAIN_INPUT_WAN);
 
 	/* forward: through the router */
+	rules_unfiltered(cc, fw);
 	rule_ct(cc, fw);
-	rules_icmpv6(cc, fw, false);
+	if (ph_filters(p, 6))
+		rules_icmpv6(cc, fw, false);
 	for (size_t z = 0; z < p->n_zones; z++) {
 		const struct ph_zone *zone = &p->zones[z];
 
@@ -483,6 +514,11 @@ void cc_build_router_chains(struct cc *cc)
 		rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	}
 	rule_jump_per_if(cc, fw, IR_F_IIFNAME, wan, PH_CHAIN_FORWARD_WAN);
+
+	if (dnat)
+		rules_unfiltered(cc, dnat);
+	if (snat)
+		rules_unfiltered(cc, snat);
 
 	/* the pinholes open to everyone: their sets */
 	rules_lookups(cc, inw, fww);

@@ -409,6 +409,9 @@ struct pinhole_ruleset {
 	struct arena_block *pool;
 	char **foreign;
 	size_t n_foreign;
+	/* with the logical layer: the policy's families: (struct pinhole_policy) */
+	unsigned int unfiltered;
+	struct pinhole_loc families_loc;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);

@@ -42,16 +42,19 @@ static size_t n_from_of(const struct ph_pinhole *ph, int family)
 }
 
 /*
- * Does @ph have a branch in @family? It must ask for the family; a host
- * must have an address of it; a from: must name a source of it (a from:
- * of IPv6 prefixes alone opens nothing over IPv4, not everything).
+ * Does @ph have a branch in @family? The policy must filter the family
+ * (families:, SPEC §6.2: the chains accept the others at once); the
+ * pinhole must ask for it; a host must have an address of it; a from:
+ * must name a source of it (a from: of IPv6 prefixes alone opens nothing
+ * over IPv4, not everything).
  */
 static bool has_branch(const struct pinhole_policy *p,
 		       const struct ph_pinhole *ph, int family)
 {
 	const struct ph_host *h = host_of(p, ph);
 
-	if (!family_wanted(ph, family) || (ph->n_from && !n_from_of(ph, family)))
+	if (!ph_filters(p, family) || !family_wanted(ph, family) ||
+	    (ph->n_from && !n_from_of(ph, family)))
 		return false;
 	if (!h)
 		return true;
@@ -303,6 +306,9 @@ int lower_keep(const struct branch_list *l, struct pinhole_ruleset *r)
 			goto out;
 	}
 	r->has_pinholes = true;
+	r->unfiltered = p->unfiltered;
+	r->families_loc = p->families_loc;
+	r->families_loc.file = r->file;
 	ret = 0;
 out:
 	free(zones);

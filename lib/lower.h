@@ -13,8 +13,9 @@
  *     for an IPv4 forward, the outside ports they are reached on, the
  *     from: prefixes of that family, its zone and whether it is a DNAT.
  *     lower_policy() is the only place that decides which branches exist:
- *     a family the pinhole does not ask for, a host with no address of
- *     that family, and a from: with no prefix of that family make none.
+ *     a family the policy does not filter (families:), one the pinhole
+ *     does not ask for, a host with no address of that family, and a
+ *     from: with no prefix of that family make none.
  *     Branches keep the policy's order, IPv6 before IPv4 within a pinhole.
  *
  *  2. Build (compile.c drives it): compile_sets.c turns the branches open

@@ -13,7 +13,8 @@
  * dest_port and src_ip are lists, a redirect's src_dport, dest_port and
  * src_ip are single values. fw4 skips a section it cannot parse with only a
  * warning (it fails open), so everything here is checked before anything is
- * printed, and what fw4 cannot express is an error at the pinhole.
+ * printed, and what fw4 cannot express is an error at the pinhole. A family
+ * that families: leaves alone is a warning: fw4 filters it anyway.
  */
 #include "internal.h"
 
@@ -339,6 +340,18 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 			ret = -1;
 	if (ret)
 		return ret;
+	/*
+	 * families: (SPEC §6.2) has no fw4 counterpart: fw4's zones filter
+	 * both families by their own policies. What it can say is printed:
+	 * every section is restricted to the families pinhole filters.
+	 */
+	for (int family = 6; family >= 4; family -= 2)
+		if (r->unfiltered & PH_FAMBIT(family))
+			pinhole_warning(d, &r->families_loc, "fw4 cannot leave %s "
+					"alone: its zones still filter it by their own "
+					"policies; these sections only add %s rules",
+					family == 6 ? "IPv6" : "IPv4",
+					family == 6 ? "IPv4" : "IPv6");
 	for (size_t i = 0; i < r->n_pinholes && !ret; i++) {
 		const struct ir_pinhole *lp = &r->pinholes[i];
 

@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,70 @@ static int do_table(struct vctx *c, const struct field *f)
 	}
 	c->p->table = xstrdup(c, s);
 	return 0;
+}
+
+/*
+ * families: (SPEC §6.2), the families pinhole filters: ipv6, ipv4 or both
+ * (the default), a list or a single name. A family left out is accepted at
+ * once by every chain; hosts, pinholes and ipv4: may then not use it.
+ * After an error both stay filtered, so the rest reports nothing it causes.
+ */
+void v_do_families(struct vctx *c, const struct field *f)
+{
+	static const struct choice fams[] = {
+		{ "ipv6", PH_FAM_IPV6 }, { "ipv4", PH_FAM_IPV4 } };
+	const struct ynode *v = f->val;
+	const struct ynode *const *items = &v;
+	unsigned int seen = 0;
+	size_t n = 1;
+	bool bad = false;
+
+	c->families_done = true;
+	if (!v)
+		return;
+	if (v->kind == YN_SEQ) {
+		items = (const struct ynode *const *)v->kids;
+		n = v->n;
+		if (!n) {
+			verr(c, &v->loc, "'families' is empty; list the families "
+			     "pinhole filters (ipv6, ipv4), or leave it out for both");
+			return;
+		}
+	} else if (v->kind != YN_SCALAR || ynode_is_null(v)) {
+		verr(c, &v->loc, "'families' must be a list of ipv6 and/or ipv4 "
+		     "(found %s)", v_describe(c, v));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int val;
+
+		if (v_choose(c, items[i], "families", fams, 2, &val)) {
+			bad = true;
+			continue;
+		}
+		if (seen & (1u << val))
+			bad = verr(c, &items[i]->loc, "family '%s' is listed twice "
+				   "in 'families'", items[i]->str);
+		seen |= 1u << val;
+	}
+	if (bad)
+		return;
+	c->p->unfiltered = ~seen & (PH_FAMBIT(4) | PH_FAMBIT(6));
+	c->p->families_loc = v->loc;
+}
+
+int v_err_unfiltered(struct vctx *c, const struct pinhole_loc *loc, int family,
+		     const char *fmt, ...)
+{
+	char what[4 * QUOTE_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return verr(c, loc, "%s, but families: [%s] leaves %s alone; add %s to "
+		    "families, or remove it", what, family == 4 ? "ipv6" : "ipv4",
+		    family == 4 ? "IPv4" : "IPv6", family == 4 ? "ipv4" : "ipv6");
 }
 
 /* NULL if @s is a usable interface name, else what is wrong with it */
@@ -249,13 +314,14 @@ static void do_defaults(struct vctx *c, const struct field *f)
 
 /* ------------------------------------------------------------ entry */
 
-enum { F_VERSION, F_TABLE, F_ZONES, F_DEFAULTS, F_HOSTS, F_PINHOLES, F_IPV4,
-       F_MAX };
+enum { F_VERSION, F_TABLE, F_FAMILIES, F_ZONES, F_DEFAULTS, F_HOSTS,
+       F_PINHOLES, F_IPV4, F_MAX };
 
 static void root_fields(struct field f[F_MAX])
 {
 	static const char *const names[F_MAX] = {
-		[F_VERSION] = "version", [F_TABLE] = "table", [F_ZONES] = "zones",
+		[F_VERSION] = "version", [F_TABLE] = "table",
+		[F_FAMILIES] = "families", [F_ZONES] = "zones",
 		[F_DEFAULTS] = "defaults", [F_HOSTS] = "hosts",
 		[F_PINHOLES] = "pinholes", [F_IPV4] = "ipv4",
 	};
@@ -285,8 +351,13 @@ void v_validate_root(struct vctx *c, const struct ynode *root)
 		c->failed = true;
 	if (c->pinholes_streamed && f[F_HOSTS].val && !c->hosts_done)
 		c->failed = true;
+	if ((c->hosts_streamed || c->pinholes_streamed) && f[F_FAMILIES].val &&
+	    !c->families_done)
+		c->failed = true;
 	do_version(c, root, &f[F_VERSION]);
 	do_table(c, &f[F_TABLE]);
+	if (!c->families_done)
+		v_do_families(c, &f[F_FAMILIES]);
 	if (!c->zones_done)
 		v_do_zones(c, &f[F_ZONES]);
 	do_defaults(c, &f[F_DEFAULTS]);

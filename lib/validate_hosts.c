@@ -206,6 +206,14 @@ void v_host_entry(struct vctx *c, const struct ynode *k,
 		bad = true;
 	if (hf[1].val && host_ipv4(c, h, hf[1].val))
 		bad = true;
+	for (int fam = 6; fam >= 4; fam -= 2) {
+		const struct field *af = &hf[fam == 6 ? 0 : 1];
+
+		if (af->val && !ph_filters(p, fam))
+			bad = v_err_unfiltered(c, &af->key->loc, fam, "host '%s' "
+					       "has an ipv%d address", v_q(c, k->str),
+					       fam) != 0;
+	}
 	if (hf[2].val && host_zone(c, h, hf[2].val))
 		bad = true;
 	c->host_bad[hi] = bad;
@@ -254,6 +262,11 @@ void v_do_ipv4(struct vctx *c, const struct field *f)
 	if (v_want_bool(c, mf[0].val, "masquerade", &p->masquerade))
 		return;
 	p->masquerade_loc = mf[0].val->loc;
+	if (p->masquerade && !ph_filters(p, 4)) {
+		v_err_unfiltered(c, &mf[0].val->loc, 4, "'masquerade: true' is "
+				 "IPv4 NAT");
+		return;
+	}
 	if (!p->router)
 		verr(c, &mf[0].key->loc, "'masquerade' needs router mode (a "
 		     "zones: section)");

@@ -48,6 +48,7 @@ struct vctx {
 	/* streaming: sections validated while the YAML was still being read */
 	bool stream;
 	bool zones_done;	/* do_zones() ran before hosts or pinholes */
+	bool families_done;	/* families: read before hosts or pinholes */
 	bool hosts_streamed;	/* host entries were taken one by one */
 	bool hosts_done;	/* every host was known before the pinholes */
 	bool pinholes_streamed;
@@ -99,6 +100,13 @@ bool v_from_has(const struct ph_pinhole *ph, int family);
 
 /* validate.c: the sections and the root */
 int v_do_zones(struct vctx *c, const struct field *f);
+void v_do_families(struct vctx *c, const struct field *f);
+/*
+ * The error "WHAT, but families: [ipv6] leaves IPv4 alone; add ipv4 to
+ * families, or remove it" at @loc, about a use of @family; returns -1.
+ */
+int v_err_unfiltered(struct vctx *c, const struct pinhole_loc *loc, int family,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void v_validate_root(struct vctx *c, const struct ynode *root);
 void v_vctx_free(struct vctx *c);
 

@@ -193,6 +193,11 @@ static int parse_from(struct vctx *c, struct ph_pinhole *ph,
 				   "mean %s?", v_q(c, s), buf);
 			continue;
 		}
+		if (!ph_filters(c->p, a.family)) {
+			bad = v_err_unfiltered(c, &it->loc, a.family, "'%s' is an "
+					       "IPv%d prefix", v_q(c, s), a.family) != 0;
+			continue;
+		}
 		pf = &ph->from[ph->n_from++];
 		pf->family = a.family;
 		memcpy(pf->addr, a.addr, 16);
@@ -254,6 +259,9 @@ static int check_ext(struct vctx *c, struct ph_pinhole *ph,
 	const struct ph_host *h = ph->host >= 0 ? &c->p->hosts[ph->host] : NULL;
 	int ret = 0;
 
+	if (!ph_filters(c->p, 4))
+		return v_err_unfiltered(c, &v->loc, 4, "'external_ports' is for "
+					"IPv4 port forwards");
 	if (!h)
 		return verr(c, &v->loc, "'external_ports' is for IPv4 port "
 			    "forwards to a host, not for host: self");
@@ -466,6 +474,12 @@ int v_parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 	if (f[F_FAMILY].val) {
 		if (v_choose(c, f[F_FAMILY].val, "family", families, 3, &val))
 			bad = true;
+		else if (val != PH_FAM_ANY &&
+			 !ph_filters(c->p, val == PH_FAM_IPV6 ? 6 : 4))
+			bad = v_err_unfiltered(c, &f[F_FAMILY].val->loc,
+					       val == PH_FAM_IPV6 ? 6 : 4,
+					       "pinhole is family %s",
+					       f[F_FAMILY].val->str) != 0;
 		else
 			ph->family = val;
 	}

@@ -218,10 +218,12 @@ void v_warn_repeats(struct vctx *c, const bool *ok)
 		if (!ok[i])
 			continue;
 		/* a family with no source prefix in from: opens nothing */
-		if (ph->family != PH_FAM_IPV4 && (!h || h->ipv6.kind != PH_ADDR6_NONE) &&
+		if (ph->family != PH_FAM_IPV4 && ph_filters(p, 6) &&
+		    (!h || h->ipv6.kind != PH_ADDR6_NONE) &&
 		    (!ph->n_from || v_from_has(ph, 6)))
 			fams |= 1u << 2;
-		if (ph->family != PH_FAM_IPV6 && (!h || h->has_ipv4) &&
+		if (ph->family != PH_FAM_IPV6 && ph_filters(p, 4) &&
+		    (!h || h->has_ipv4) &&
 		    (!ph->n_from || v_from_has(ph, 4)))
 			fams |= 1u << 3;
 		from = from_hash(ph);

@@ -104,6 +104,18 @@ static void stream_zones(struct vctx *c, struct ynode *const *root, size_t n)
 	c->zones_done = true;
 }
 
+/* families:, once, before hosts or pinholes (they are checked against it). */
+static void stream_families(struct vctx *c, struct ynode *const *root, size_t n)
+{
+	struct field f = { .name = "families" };
+
+	if (c->families_done)
+		return;
+	f.val = root_value(root, n, "families", &f.key);
+	if (f.val)
+		v_do_families(c, &f);
+}
+
 /* Room for entry @n. */
 static bool grow_array(struct vctx *c, void **a, size_t *cap, size_t n,
 		       size_t size)
@@ -156,6 +168,7 @@ static int stream_host(struct vctx *c, struct ynode *const *root, size_t n,
 		return -1;
 	if (!c->hosts_streamed) {
 		stream_zones(c, root, n);
+		stream_families(c, root, n);
 		c->hosts_streamed = true;
 	}
 	if (!grow_array(c, (void **)&p->hosts, &c->cap_hosts, p->n_hosts,
@@ -189,6 +202,7 @@ static int stream_pinhole(struct vctx *c, struct ynode *const *root, size_t n,
 			return 0;
 		}
 		stream_zones(c, root, n);
+		stream_families(c, root, n);
 		if (!c->hosts_streamed) {
 			struct field f = { .name = "hosts", .key = hk, .val = hv };
 
