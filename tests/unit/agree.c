@@ -155,6 +155,8 @@ static void normalise(struct tuples *t)
 {
 	size_t out = 0;
 
+	if (!t->n)
+		return;		/* t->v may be NULL: not for qsort() */
 	qsort(t->v, t->n, sizeof(*t->v), cmp_tuple);
 	for (size_t i = 0; i < t->n; i++) {
 		struct tuple *o = out ? &t->v[out - 1] : NULL;
