@@ -4,7 +4,8 @@
 # other tables that drop or reject on the hooks pinhole filters, and only
 # about those; status exits 1 when the table is not loaded; a policy whose
 # `table:` changed deletes the table loaded before in the same batch (also
-# when it was already deleted by hand), and flush deletes it too; after
+# when it was already deleted by hand, and undone by an unconfirmed
+# apply --confirm), and flush deletes it too; after
 # nftables.service's `flush ruleset`, `apply --boot` brings the table back.
 #
 # Everything runs in throw-away network namespaces: the script re-executes
@@ -27,6 +28,10 @@ NSLIST=""
 MON=""
 cleanup() {
 	[ -n "$MON" ] && kill "$MON" 2>/dev/null
+	# a pending apply --confirm: confirm stops its timer
+	for d in "$TMP"/*.state; do
+		[ -d "$d" ] && "$PINHOLE" --state-dir "$d" confirm >/dev/null 2>&1
+	done
 	for ns in $NSLIST; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -136,6 +141,24 @@ nft_in -f "$C/accept-only.nft"
 ph flush 2>"$TMP/err" && [ "$(tables)" = "table inet filter" ]
 ok $? "flush deletes the table pinhole loaded (inet pha), nothing else" "$TMP/err"
 [ $? = 0 ] || nft_in list tables | show
+
+# a rename under apply --confirm: the rollback brings the old table back
+# and deletes the new one
+newcase confirm
+ph apply "$A" 2>"$TMP/err" && nft_in -s list table inet pha >"$TMP/before"
+ok $? "apply of table: pha" "$TMP/err"
+ph apply --confirm 1 "$B" >/dev/null 2>"$TMP/err" && [ "$(tables)" = "table inet phb" ]
+ok $? "apply --confirm of table: phb replaces inet pha" "$TMP/err"
+i=0
+while [ $i -lt 50 ] && [ "$(tables)" != "table inet pha" ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+[ "$(tables)" = "table inet pha" ] && nft_in -s list table inet pha | cmp -s - "$TMP/before"
+ok $? "unconfirmed, the rollback restores inet pha and deletes inet phb"
+[ $? = 0 ] || nft_in list tables | show
+[ "$(cat "$SD/loaded.table" 2>/dev/null)" = pha ]
+ok $? "the state directory remembers pha again"
 
 # ------------------------------------------------------- nftables.service
 # Debian's nftables.service: `nft -f /etc/nftables.conf`, which begins
