@@ -41,7 +41,7 @@ static const char *set_name(const struct ir_set *s)
 
 /* One kernel error -> one located diagnostic (STYLE R3). */
 static void report(struct pinhole_diag *d, const struct nl_built *b,
-		   const struct nl_err *e, const char *table)
+		   const struct nl_err *e, const char *table, const char *old)
 {
 	const struct nl_obj *o = nl_built_obj(b, e->seq);
 	const struct pinhole_loc *loc = NULL;
@@ -83,6 +83,11 @@ static void report(struct pinhole_diag *d, const struct nl_built *b,
 		pinhole_error(d, NULL, "kernel rejected table inet '%s': %s%s",
 			      table, what, where);
 		break;
+	case NL_OBJ_OLD_TABLE:
+		pinhole_error(d, NULL, "kernel refused to delete table inet '%s' "
+			      "(loaded before under that name): %s%s", old, what,
+			      where);
+		break;
 	default:
 		pinhole_error(d, NULL, "kernel rejected the transaction: %s%s",
 			      what, where);
@@ -107,6 +112,14 @@ EXPORT_SYMBOL(pinhole_ruleset_apply);
 int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
 			  struct pinhole_diag *d)
 {
+	return pinhole_ruleset_apply_replacing(r, NULL, netns, d);
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_apply_replacing);
+int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
+				    const char *old_table, const char *netns,
+				    struct pinhole_diag *d)
+{
 	struct nl_built *b = NULL;
 	struct nl_err *errs = NULL;
 	struct nl_sock *s = NULL;
@@ -120,7 +133,7 @@ int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
 	ret = nl_getgen(s, &genid);
 	if (ret)
 		goto out;
-	ret = nl_build_ruleset(r, genid, nl_seq(s), &b);
+	ret = nl_build_replacing(r, old_table, genid, nl_seq(s), &b);
 	if (ret)
 		goto out;
 	test_pause();
@@ -134,7 +147,7 @@ int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
 		goto out;
 	}
 	for (size_t i = 0; i < n_errs; i++)
-		report(d, b, &errs[i], r->table);
+		report(d, b, &errs[i], r->table, old_table);
 out:
 	free(errs);
 	nl_built_free(b);

@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <string.h>
 #include <linux/netlink.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -28,23 +29,43 @@
 #include "nl_build.h"
 #include "nl_build_int.h"
 
-static int table_msg(struct ctx *c, uint16_t type)
+static int name_msg(struct ctx *c, const char *name, uint16_t type,
+		    enum nl_obj_kind kind)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 
 	if (!t)
 		return -ENOMEM;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, c->table);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	if (type == NFT_MSG_NEWTABLE)
 		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
 	nlh = nlb_hdr(c, type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
-	if (nlb_note(c, NL_OBJ_TABLE, NULL, NULL, NULL) < 0)
+	if (nlb_note(c, kind, NULL, NULL, NULL) < 0)
 		return -ENOMEM;
 	return nlb_done(c);
+}
+
+static int table_msg(struct ctx *c, uint16_t type)
+{
+	return name_msg(c, c->table, type, NL_OBJ_TABLE);
+}
+
+/*
+ * The table a previous apply loaded under another name: NEWTABLE then
+ * DELTABLE deletes it whether or not it still exists, in this batch, with
+ * no read before (NFT_MSG_DESTROYTABLE would do it in one message, but
+ * only from Linux 6.3 on).
+ */
+static int old_table_msgs(struct ctx *c, const char *old)
+{
+	if (!old || !*old || !strcmp(old, c->table))
+		return 0;
+	return name_msg(c, old, NFT_MSG_NEWTABLE, NL_OBJ_OLD_TABLE) ?:
+	       name_msg(c, old, NFT_MSG_DELTABLE, NL_OBJ_OLD_TABLE);
 }
 
 static int chain_msg(struct ctx *c, const struct ir_chain *ch)
@@ -73,6 +94,12 @@ static int chain_msg(struct ctx *c, const struct ir_chain *ch)
 int nl_build_ruleset(const struct pinhole_ruleset *r, uint32_t genid,
 		     uint32_t seq0, struct nl_built **out)
 {
+	return nl_build_replacing(r, NULL, genid, seq0, out);
+}
+
+int nl_build_replacing(const struct pinhole_ruleset *r, const char *old,
+		       uint32_t genid, uint32_t seq0, struct nl_built **out)
+{
 	struct ctx c = { .r = r, .table = r->table, .seq = seq0 };
 	int ret = nlb_new_built(seq0, &c.out);
 
@@ -80,6 +107,7 @@ int nl_build_ruleset(const struct pinhole_ruleset *r, uint32_t genid,
 		return ret;
 	c.next_id = r->n_sets + 1;
 	ret = nlb_begin(&c, genid) ?:
+	      old_table_msgs(&c, old) ?:
 	      table_msg(&c, NFT_MSG_NEWTABLE) ?:
 	      table_msg(&c, NFT_MSG_DELTABLE) ?:
 	      table_msg(&c, NFT_MSG_NEWTABLE);

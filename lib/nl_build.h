@@ -17,6 +17,7 @@ struct ir_set;
 enum nl_obj_kind {
 	NL_OBJ_BATCH,		/* BATCH_BEGIN / END */
 	NL_OBJ_TABLE,
+	NL_OBJ_OLD_TABLE,	/* the table loaded before, under another name */
 	NL_OBJ_SET,
 	NL_OBJ_ELEMS,
 	NL_OBJ_CHAIN,
@@ -64,6 +65,14 @@ struct nl_built {
  */
 int nl_build_ruleset(const struct pinhole_ruleset *r, uint32_t genid,
 		     uint32_t seq0, struct nl_built **out);
+
+/*
+ * The same, deleting table @old (inet; NULL or @r->table: none) at the
+ * start of the batch whether or not it exists: a renamed table is gone
+ * in the same commit that creates the new one.
+ */
+int nl_build_replacing(const struct pinhole_ruleset *r, const char *old,
+		       uint32_t genid, uint32_t seq0, struct nl_built **out);
 
 /* DELTABLE @table (with @genid), in a batch of its own. */
 int nl_build_flush(const char *table, uint32_t genid, uint32_t seq0,

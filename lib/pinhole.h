@@ -128,6 +128,38 @@ int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
 			  struct pinhole_diag *d);
 
 /**
+ * pinhole_ruleset_apply_replacing - pinhole_ruleset_apply(), also deleting @old_table
+ * @old_table: the inet table pinhole loaded before under another name
+ *	(pinhole_state_loaded_table()), or NULL; ignored when it is @r's own
+ *
+ * The old table is deleted in the same batch that creates the new one,
+ * whether or not it still exists: a policy whose `table:` changed never
+ * leaves the table of before loaded and filtering. Returns as
+ * pinhole_ruleset_apply().
+ */
+int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
+				    const char *old_table, const char *netns,
+				    struct pinhole_diag *d);
+
+/**
+ * pinhole_live_others - warn about other tables that can drop what pinhole accepts
+ * @table: pinhole's own inet table, left out
+ * @netns: see above
+ * @d: one warning (no location) per base chain found, e.g.
+ *	`table inet fw4 also filters forward (priority 0, policy drop); what
+ *	pinhole accepts can still be dropped there`, or with `drops by rule`
+ *	/ `rejects by rule` in place of `policy drop`
+ *
+ * Every table of the inet, ip and ip6 families but inet @table, with a base
+ * chain on prerouting, input, forward or postrouting whose policy is drop,
+ * or that holds, itself or in a chain it jumps or goes to, a rule with a
+ * drop verdict or a reject (verdict maps are not looked into). Read with
+ * netlink dumps. Returns the number of warnings queued, or -errno.
+ */
+int pinhole_live_others(const char *table, const char *netns,
+			struct pinhole_diag *d);
+
+/**
  * pinhole_table_flush - delete the inet table @table (and nothing else)
  * Returns 0, also when the table does not exist, or -errno.
  */
@@ -231,6 +263,10 @@ int pinhole_ruleset_status(const struct pinhole_ruleset *live,
  *	(restore it in the kernel)
  *	pinhole_state_expire().
  * Boot: pinhole_state_load_last(), pinhole_state_drop_stale().
+ * Every load of a table, whichever of the above it is part of:
+ *	pinhole_state_loaded_table()	the table loaded before, to delete
+ *	(load the new one: pinhole_ruleset_apply_replacing())
+ *	pinhole_state_record_table()	its name, for the next load
  */
 
 struct pinhole_state;
@@ -243,6 +279,7 @@ enum pinhole_state_file {
 	PINHOLE_STATE_FILE_PENDING,	/* "pending.ruleset": what the pending change loaded */
 	PINHOLE_STATE_FILE_TIMER,	/* "pending.timer": its timer's record */
 	PINHOLE_STATE_FILE_EXPIRED,	/* "expired.timer": the timer that last rolled back */
+	PINHOLE_STATE_FILE_TABLE,	/* "loaded.table": the table pinhole loaded last */
 	__PINHOLE_STATE_FILE_MAX
 };
 #define PINHOLE_STATE_FILE_MAX	(__PINHOLE_STATE_FILE_MAX - 1)
@@ -477,6 +514,30 @@ int pinhole_state_expire(struct pinhole_state *st);
  */
 int pinhole_state_load_last(struct pinhole_state *st,
 			    struct pinhole_ruleset **out);
+
+/**
+ * pinhole_state_loaded_table - the name of the table pinhole loaded last
+ * @st: the open directory
+ * @name: out: the name, NUL-terminated
+ *
+ * What the last pinhole_state_record_table() wrote ("loaded.table"), so
+ * that a load under another name (the policy's `table:` changed) deletes
+ * this one in the same batch. Returns 0, -ENOENT when none is recorded,
+ * -EBADMSG when the file holds no valid table name, or -errno.
+ */
+int pinhole_state_loaded_table(struct pinhole_state *st,
+			       char name[PINHOLE_TABLE_NAME_MAX + 1]);
+
+/**
+ * pinhole_state_record_table - remember @table as the table pinhole loaded
+ * @st: the open directory, locked
+ * @table: 1 to PINHOLE_TABLE_NAME_MAX bytes, no '/', no control character
+ *
+ * Written (0600, temp file + rename) after every load the kernel took,
+ * whether by apply, apply --boot, apply --confirm or its rollback.
+ * Returns 0, -EINVAL for a bad @table, or -errno.
+ */
+int pinhole_state_record_table(struct pinhole_state *st, const char *table);
 
 /**
  * pinhole_state_drop_stale - forget a pending change whose timer is gone

@@ -57,6 +57,7 @@ static const char *const file_names[] = {
 	[PINHOLE_STATE_FILE_PENDING] = STATE_PENDING,
 	[PINHOLE_STATE_FILE_TIMER] = STATE_TIMER,
 	[PINHOLE_STATE_FILE_EXPIRED] = STATE_EXPIRED,
+	[PINHOLE_STATE_FILE_TABLE] = STATE_TABLE,
 };
 
 /* -------------------------------------------------------- the timer process */
@@ -439,4 +440,54 @@ int pinhole_state_drop_stale(struct pinhole_state *ps)
 	if (pending(ps, &t) != PINHOLE_PENDING_STALE)
 		return 0;
 	return drop_pending(ps);
+}
+
+/* --------------------------------------------------- the table loaded last */
+
+static bool table_name_ok(const char *t, size_t len)
+{
+	if (!len || len > PINHOLE_TABLE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f || t[i] == '/')
+			return false;
+	return true;
+}
+
+EXPORT_SYMBOL(pinhole_state_loaded_table);
+int pinhole_state_loaded_table(struct pinhole_state *ps,
+			       char name[PINHOLE_TABLE_NAME_MAX + 1])
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	name[0] = 0;
+	ret = state_read(ps->st, STATE_TABLE, &buf, &len);
+	if (ret)
+		return ret;
+	/* "NAME\n", as pinhole_state_record_table() writes it */
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!table_name_ok((const char *)buf, len) || memchr(buf, 0, len)) {
+		ret = -EBADMSG;
+	} else {
+		memcpy(name, buf, len);
+		name[len] = 0;
+	}
+	free(buf);
+	return ret;
+}
+
+EXPORT_SYMBOL(pinhole_state_record_table);
+int pinhole_state_record_table(struct pinhole_state *ps, const char *table)
+{
+	char buf[PINHOLE_TABLE_NAME_MAX + 2];
+	size_t len = table ? strnlen(table, sizeof(buf)) : 0;
+
+	if (!table_name_ok(table, len))
+		return -EINVAL;
+	memcpy(buf, table, len);
+	buf[len++] = '\n';
+	return state_write(ps->st, STATE_TABLE, buf, len);
 }

@@ -35,6 +35,29 @@ void cli_say_joined(time_t deadline, const char *what);
  * errors; returns EXIT_OK or EXIT_SYSTEM.
  */
 int cli_apply(const struct pinhole_ruleset *r, int retries);
+/*
+ * The same, for a caller holding the state directory @st (NULL: as
+ * cli_apply()): the table pinhole loaded before under another name is
+ * deleted in the same batch, and the name of @r's table is recorded for
+ * the next load. Both cli_apply()s then warn about other tables that
+ * filter the same hooks (cli_warn_others()).
+ */
+int cli_apply_st(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		 int retries);
+
+/*
+ * The table pinhole loaded last (the state directory remembers it; in
+ * @buf), or PINHOLE_DEFAULT_TABLE when none is recorded or the directory
+ * cannot be used: what `status` shows without --table.
+ */
+const char *cli_loaded_table(char buf[PINHOLE_TABLE_NAME_MAX + 1]);
+
+/*
+ * One warning line on stderr for each base chain of another nftables
+ * table (than inet @table) on a hook pinhole filters that drops or
+ * rejects (pinhole_live_others()).
+ */
+void cli_warn_others(const char *table);
 
 /* "/path/to/state/NAME" of @f, for messages. */
 const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f);

@@ -56,7 +56,7 @@ static int load_last(struct pinhole_state *st, const char *policy)
 			state_file(st, PINHOLE_STATE_FILE_LAST));
 		return EXIT_SYSTEM;
 	}
-	ret = cli_apply(r, 3);
+	ret = cli_apply_st(st, r, 3);
 	if (ret == EXIT_OK) {
 		struct tm tm;
 
@@ -72,7 +72,8 @@ static int load_last(struct pinhole_state *st, const char *policy)
 	return ret;
 }
 
-static int load_lockdown(const char *table, const char *policy)
+static int load_lockdown(struct pinhole_state *st, const char *table,
+			 const char *policy)
 {
 	struct pinhole_ruleset *r = pinhole_ruleset_lockdown(table);
 	int ret;
@@ -82,7 +83,7 @@ static int load_lockdown(const char *table, const char *policy)
 			strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	ret = cli_apply(r, 3);
+	ret = cli_apply_st(st, r, 3);
 	if (ret == EXIT_OK)
 		fprintf(stderr, "%s: %s did not load and no saved ruleset could be "
 			"used: loaded the lockdown table inet %s (no new connections "
@@ -102,7 +103,7 @@ int apply_boot(const char *policy)
 
 	failed = load_and_compile(policy, 0, &r);
 	if (failed == EXIT_OK) {
-		failed = cli_apply(r, 3);
+		failed = cli_apply_st(st, r, 3);
 		if (failed == EXIT_OK) {
 			if (st) {
 				ret = save_applied(st, r);
@@ -120,7 +121,7 @@ int apply_boot(const char *policy)
 	/* fail closed: something must protect the kernel before we exit */
 	ret = st ? load_last(st, policy) : EXIT_SYSTEM;
 	if (ret != EXIT_OK)
-		ret = load_lockdown(table, policy);
+		ret = load_lockdown(st, table, policy);
 	if (ret == EXIT_OK) {
 		/* a rollback timer that died with the last boot never fires */
 		if (st)

@@ -6,7 +6,7 @@
 /* Process exit codes (SPEC §2). */
 enum {
 	EXIT_OK = 0,
-	EXIT_DIFFERENT = 1,	/* diff found a difference */
+	EXIT_DIFFERENT = 1,	/* diff found a difference; status: no table */
 	EXIT_POLICY = 2,	/* the policy or the command line is wrong */
 	EXIT_SYSTEM = 3,	/* the system refused */
 };

@@ -31,7 +31,7 @@ int apply_plain(const char *policy)
 		return ret;
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
 	if (ret == EXIT_OK)
-		ret = cli_apply(r, 0);
+		ret = cli_apply_st(st, r, 0);
 	if (ret == EXIT_OK)
 		ret = save_applied(st, r);
 	pinhole_state_close(st);

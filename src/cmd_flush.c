@@ -2,6 +2,8 @@
 /* Copyright (C) 2026 The pinhole authors. */
 /*
  * pinhole flush [--table NAME]: delete the table pinhole owns, only it.
+ * Without --table that is the default table and, when another was loaded
+ * last (the policy's `table:`; STATE_DIR/loaded.table), that one too.
  *
  * Under the state lock, as apply and confirm: never between another
  * pinhole's apply and its save, nor while a rollback timer restores a
@@ -12,6 +14,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +47,9 @@ static int flush_lock(struct pinhole_state **st)
 int cmd_flush(int argc, char **argv)
 {
 	const char *table = PINHOLE_DEFAULT_TABLE;
+	char last[PINHOLE_TABLE_NAME_MAX + 1] = "";
 	struct pinhole_state *st;
+	bool given = false;
 	time_t deadline;
 	int ret;
 
@@ -55,11 +60,15 @@ int cmd_flush(int argc, char **argv)
 			table = argv[i] + 8;
 		else
 			return usage_error(argv[0], "[--table NAME]");
+		given = true;
 	}
 	ret = flush_lock(&st);
 	if (ret)
 		return ret;
 	ret = pinhole_table_flush(table, g_opts.netns);
+	if (!ret && !given && st && !pinhole_state_loaded_table(st, last) &&
+	    strcmp(last, table))
+		ret = pinhole_table_flush(last, g_opts.netns);
 	if (!ret && st && pinhole_state_status(st, &deadline) == PINHOLE_PENDING_LIVE)
 		cli_say_joined(deadline, "flush");
 	pinhole_state_close(st);

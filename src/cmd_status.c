@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Copyright (C) 2026 The pinhole authors. */
-/* pinhole status [--table NAME] [--json]: live per-pinhole counters. */
+/*
+ * pinhole status [--table NAME] [--json]: live per-pinhole counters of the
+ * table pinhole loaded last (or NAME); exit 1 when it is not loaded.
+ * Either way, warnings about other tables that drop on the same hooks.
+ */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "pinhole.h"
+#include "apply.h"
 #include "cmd.h"
 #include "syserr.h"
 #include "util.h"
 
 int cmd_status(int argc, char **argv)
 {
-	const char *table = PINHOLE_DEFAULT_TABLE;
+	char last[PINHOLE_TABLE_NAME_MAX + 1];
+	const char *table = NULL;
 	struct pinhole_ruleset *live = NULL;
 	unsigned int flags = 0;
 	int ret;
@@ -28,12 +34,16 @@ int cmd_status(int argc, char **argv)
 		else
 			return usage_error(argv[0], "[--table NAME] [--json]");
 	}
+	if (!table)
+		table = cli_loaded_table(last);
 	ret = pinhole_ruleset_read(table, g_opts.netns, &live);
 	if (ret)
 		return sys_error(ret);
+	cli_warn_others(table);
 	if (!live) {
+		/* SPEC §6.6: a state to see, not a failure of the command */
 		fprintf(stderr, "%s: table inet %s is not loaded\n", prog, table);
-		return EXIT_SYSTEM;
+		return EXIT_DIFFERENT;
 	}
 	ret = pinhole_ruleset_status(live, flags, stdout);
 	pinhole_ruleset_free(live);

@@ -90,7 +90,7 @@ static int timer_fire(const char *dir, uint64_t token)
 		goto out;
 	}
 	if (r) {
-		ret = cli_apply(r, 5);
+		ret = cli_apply_st(st, r, 5);
 	} else {
 		ret = pinhole_table_flush(absent, g_opts.netns);
 		for (int i = 0; ret == -ERESTART && i < 5; i++)
@@ -212,9 +212,11 @@ static int timer_start(struct pinhole_state *st, const char *dir,
 /* ---------------------------------------------------------------- apply */
 
 /* Undo our own load after a later step failed: back to @prev. */
-static void restore(const struct pinhole_ruleset *prev, const char *table)
+static void restore(struct pinhole_state *st, const struct pinhole_ruleset *prev,
+		    const char *table)
 {
-	int ret = prev ? cli_apply(prev, 5) : pinhole_table_flush(table, g_opts.netns);
+	int ret = prev ? cli_apply_st(st, prev, 5) :
+			 pinhole_table_flush(table, g_opts.netns);
 
 	if (ret)
 		fprintf(stderr, "%s: could not restore the previous table; the new one stays loaded\n",
@@ -247,7 +249,7 @@ int apply_confirm(const char *policy, unsigned int seconds)
 	enum pinhole_state_file where = PINHOLE_STATE_FILE_ROLLBACK;
 	struct pinhole_state *st = NULL;
 	struct timer t = { 0 };
-	char dir[PATH_MAX], when[32];
+	char dir[PATH_MAX], when[32], from[PINHOLE_TABLE_NAME_MAX + 1];
 	const char *table, *step;
 	struct tm tm;
 	size_t unknown;
@@ -266,7 +268,10 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		goto out;
 	}
 	table = pinhole_ruleset_table(r);
-	ret = pinhole_ruleset_read(table, g_opts.netns, &prev);
+	/* `table:` changed: the rollback point is the table loaded before */
+	if (pinhole_state_loaded_table(st, from))
+		snprintf(from, sizeof(from), "%s", table);
+	ret = pinhole_ruleset_read(from, g_opts.netns, &prev);
 	if (ret) {
 		ret = sys_error(ret);
 		goto out;
@@ -276,7 +281,7 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		fprintf(stderr, "%s: the live table inet %s has %zu rule%s pinhole does not "
 			"recognise (added by hand?); --confirm could not restore %s. "
 			"Nothing was changed: remove %s ('%s diff %s' shows %s) or apply "
-			"without --confirm\n", prog, table, unknown, unknown == 1 ? "" : "s",
+			"without --confirm\n", prog, from, unknown, unknown == 1 ? "" : "s",
 			unknown == 1 ? "it" : "them", unknown == 1 ? "it" : "them", prog,
 			policy, unknown == 1 ? "it" : "them");
 		ret = EXIT_SYSTEM;
@@ -309,13 +314,13 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	ret = cli_apply(r, 0);
+	ret = cli_apply_st(st, r, 0);
 	if (!ret) {
 		ret = pinhole_state_commit(st, r);
 		if (ret) {
 			fprintf(stderr, "%s: cannot save the new table as %s: %s\n", prog,
 				state_file(st, PINHOLE_STATE_FILE_PENDING), strerror(-ret));
-			restore(prev, table);
+			restore(st, prev, table);
 			ret = EXIT_SYSTEM;
 		}
 	}

@@ -51,16 +51,65 @@ int cli_state_lock(struct pinhole_state **st, unsigned int lock_ms)
 	return EXIT_OK;
 }
 
+/*
+ * Not fatal: a table not remembered is only left behind by a later rename,
+ * and then the warning about other tables names it.
+ */
+static void remember_table(struct pinhole_state *st, const char *table)
+{
+	int ret = pinhole_state_record_table(st, table);
+
+	if (ret)
+		fprintf(stderr, "%s: warning: loaded, but could not record its "
+			"name in %s: %s\n", prog,
+			state_file(st, PINHOLE_STATE_FILE_TABLE), strerror(-ret));
+}
+
+const char *cli_loaded_table(char buf[PINHOLE_TABLE_NAME_MAX + 1])
+{
+	struct pinhole_state *st = NULL;
+	const char *why = NULL;
+	int ret;
+
+	/* no lock: the file is replaced by rename, never written in place */
+	ret = pinhole_state_open(g_opts.state_dir, &st, &why);
+	if (!ret)
+		ret = pinhole_state_loaded_table(st, buf);
+	pinhole_state_close(st);
+	return ret ? PINHOLE_DEFAULT_TABLE : buf;
+}
+
+void cli_warn_others(const char *table)
+{
+	struct pinhole_diag *d = pinhole_diag_new();
+
+	/* a warning about warnings would be noise: a failed look is silent */
+	if (d && pinhole_live_others(table, g_opts.netns, d) > 0)
+		pinhole_diag_print(d, stderr);
+	pinhole_diag_free(d);
+}
+
 int cli_apply(const struct pinhole_ruleset *r, int retries)
 {
+	return cli_apply_st(NULL, r, retries);
+}
+
+int cli_apply_st(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		 int retries)
+{
+	char old[PINHOLE_TABLE_NAME_MAX + 1] = "";
 	struct pinhole_diag *d;
 	int ret;
+
+	/* none recorded, or unreadable: nothing to delete but our own table */
+	if (st && pinhole_state_loaded_table(st, old))
+		old[0] = 0;
 
 	for (;;) {
 		d = pinhole_diag_new();
 		if (!d)
 			return sys_error(-ENOMEM);
-		ret = pinhole_ruleset_apply(r, g_opts.netns, d);
+		ret = pinhole_ruleset_apply_replacing(r, old, g_opts.netns, d);
 		if (ret != -ERESTART || retries-- <= 0)
 			break;
 		pinhole_diag_free(d);
@@ -73,6 +122,10 @@ int cli_apply(const struct pinhole_ruleset *r, int retries)
 		ret = sys_error(ret);
 	}
 	pinhole_diag_free(d);
+	if (!ret && st)
+		remember_table(st, pinhole_ruleset_table(r));
+	if (!ret)
+		cli_warn_others(pinhole_ruleset_table(r));
 	return ret;
 }
 

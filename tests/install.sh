@@ -44,7 +44,7 @@ unit="$D$unitdir/pinhole.service"
 policy="$D$conf/pinhole/policy.yaml"
 
 [ -n "$unit" ] && grep -qx "ExecStart=$bin apply --boot $conf/pinhole/policy.yaml" "$unit" &&
-	grep -qx "ExecReload=$bin apply $conf/pinhole/policy.yaml" "$unit" &&
+	grep -qx "ExecReload=$bin apply --boot $conf/pinhole/policy.yaml" "$unit" &&
 	grep -qx 'ExecStop=/bin/true' "$unit" && ! grep -q '@' "$unit"
 ok $? "the unit is installed with the binary's and the policy's real paths"
 [ $? = 0 ] || { [ -n "$unit" ] && show "$unit"; }
@@ -55,6 +55,13 @@ for want in DefaultDependencies=no Before=network-pre.target Wants=network-pre.t
 	grep -q "^$key=.*$val" "$unit" 2>/dev/null || { echo "# missing $want"; missing=1; }
 done
 ok $missing "the unit runs early: no default dependencies, before network-pre, oneshot"
+missing=0
+for want in After=nftables.service PartOf=nftables.service \
+	    ReloadPropagatedFrom=nftables.service WantedBy=nftables.service; do
+	key=${want%%=*} val=${want#*=}
+	grep -q "^$key=.*$val" "$unit" 2>/dev/null || { echo "# missing $want"; missing=1; }
+done
+ok $missing "the unit follows nftables.service: after it, restarted, reloaded and started with it"
 
 cmp -s "$policy" "$srcdir/examples/home-router.yaml"
 ok $? "the example policy is installed as $conf/pinhole/policy.yaml"
@@ -94,8 +101,18 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	[ $rc = 0 ] && [ ! -s "$TMP/verify" ]
 	ok $? "systemd-analyze verify accepts the unit"
 	[ $? = 0 ] || show "$TMP/verify"
+	# beside a unit shaped like Debian 12's nftables.service: no cycle
+	cp "$srcdir/tests/boot/nftables.service" "$D/etc/systemd/system/" &&
+		mkdir -p "$D/usr/sbin" && cp /bin/true "$D/usr/sbin/nft"
+	systemd-analyze verify --man=no --root="$D" pinhole.service \
+		nftables.service >"$TMP/verify" 2>&1
+	rc=$?
+	[ $rc = 0 ] && [ ! -s "$TMP/verify" ]
+	ok $? "systemd-analyze verify accepts the unit beside nftables.service"
+	[ $? = 0 ] || show "$TMP/verify"
 else
 	skip_one "systemd-analyze verify" "no systemd-analyze"
+	skip_one "systemd-analyze verify beside nftables.service" "no systemd-analyze"
 fi
 uninst install_procd=yes
 [ ! -e "$init" ]

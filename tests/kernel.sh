@@ -190,8 +190,8 @@ ok $? "flush removes only pinhole's table"
 ok $? "flush of an absent table succeeds"
 
 fresh "'$PINHOLE' status >'$TMP/s' 2>&1; echo \$? >'$TMP/rc'"
-[ "$(cat "$TMP/rc")" = 3 ]
-ok $? "status of an absent table exits 3"
+[ "$(cat "$TMP/rc")" = 1 ]
+ok $? "status of an absent table exits 1"
 
 # ---------------------------------------------------------------- big sets
 fresh "'$NLAPPLY' big 100000 >'$TMP/big' 2>&1"

@@ -680,6 +680,50 @@ static void test_stale(void)
 	pinhole_state_close(st);
 }
 
+/* ------------------------------------------------- the table loaded last */
+
+static void test_loaded_table(void)
+{
+	struct pinhole_state *st = fresh();
+	char name[PINHOLE_TABLE_NAME_MAX + 1], long_name[40];
+	struct stat sb;
+
+	if (!st) {
+		ok(0, "fresh state dir");
+		return;
+	}
+	is_str(pinhole_state_file_name(PINHOLE_STATE_FILE_TABLE), "loaded.table",
+	       "loaded table file name");
+	ok(pinhole_state_loaded_table(st, name) == -ENOENT && !name[0],
+	   "no table recorded: -ENOENT");
+	ok(pinhole_state_record_table(st, "fw-a") == 0 &&
+	   pinhole_state_loaded_table(st, name) == 0 && !strcmp(name, "fw-a"),
+	   "a recorded name reads back");
+	ok(stat(path_of(PINHOLE_STATE_FILE_TABLE), &sb) == 0 &&
+	   (sb.st_mode & 07777) == 0600 && sb.st_size == 5,
+	   "loaded.table is 0600 and holds the name and a newline");
+	ok(pinhole_state_record_table(st, "fw-b") == 0 &&
+	   pinhole_state_loaded_table(st, name) == 0 && !strcmp(name, "fw-b"),
+	   "a second record replaces the first");
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	ok(pinhole_state_record_table(st, "") == -EINVAL &&
+	   pinhole_state_record_table(st, NULL) == -EINVAL &&
+	   pinhole_state_record_table(st, "a/b") == -EINVAL &&
+	   pinhole_state_record_table(st, "a\nb") == -EINVAL &&
+	   pinhole_state_record_table(st, long_name) == -EINVAL,
+	   "empty, NULL, '/', control characters and over-long names are refused");
+	ok(pinhole_state_loaded_table(st, name) == 0 && !strcmp(name, "fw-b"),
+	   "a refused record leaves the last one");
+	put_file(PINHOLE_STATE_FILE_TABLE, "bad\nname\n");
+	ok(pinhole_state_loaded_table(st, name) == -EBADMSG && !name[0],
+	   "a corrupt file: -EBADMSG");
+	put_file(PINHOLE_STATE_FILE_TABLE, "");
+	ok(pinhole_state_loaded_table(st, name) == -EBADMSG,
+	   "an empty file: -EBADMSG");
+	pinhole_state_close(st);
+}
+
 int main(void)
 {
 	char base[] = "/tmp/pinhole-txn-test-XXXXXX", cmd[300];
@@ -705,6 +749,7 @@ int main(void)
 	test_second_confirm();
 	test_begin_failures();
 	test_stale();
+	test_loaded_table();
 	pinhole_ruleset_free(A);
 	pinhole_ruleset_free(B);
 	pinhole_ruleset_free(C);
