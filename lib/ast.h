@@ -75,7 +75,8 @@ struct ph_zone {
 	char **ifnames;		/* as written; a trailing '*' is a prefix wildcard */
 	struct pinhole_loc *ifname_locs;
 	size_t n_ifnames;
-	bool is_wan;		/* the zone named "wan" */
+	bool outside;		/* faces the internet: `outside:`, or the
+				   zone named "wan" */
 	struct pinhole_loc loc;
 };
 

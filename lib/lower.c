@@ -64,7 +64,7 @@ static int32_t dest_zone(const struct pinhole_policy *p, const struct ph_host *h
 	if (h->zone >= 0)
 		return h->zone;
 	for (size_t i = 0; i < p->n_zones; i++)
-		if (!p->zones[i].is_wan)
+		if (!p->zones[i].outside)
 			return (int32_t)i;
 	return -1;
 }
@@ -183,11 +183,6 @@ int lower_policy(const struct pinhole_policy *p, struct pinhole_ruleset *r,
 
 	memset(l, 0, sizeof(*l));
 	l->p = p;
-	for (size_t i = 0; p->router && i < p->n_zones; i++)
-		if (p->zones[i].is_wan) {
-			l->outside = &p->zones[i];
-			break;
-		}
 	for (size_t i = 0; i < p->n_pinholes; i++) {
 		const struct ph_pinhole *ph = &p->pinholes[i];
 		const struct ph_host *h = host_of(p, ph);
