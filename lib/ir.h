@@ -380,6 +380,32 @@ struct ir_pinhole {
 };
 
 /**
+ * struct ir_zone - a zone of the policy, in the logical layer (router mode)
+ * @name: its name (pool)
+ * @ifnames: its interface patterns as written, a trailing '*' a wildcard
+ *	(pool), @n_ifnames of them
+ * @outside: it faces the internet: pinholes are reached from it
+ */
+struct ir_zone {
+	char *name;
+	char **ifnames;
+	uint32_t n_ifnames;
+	bool outside;
+};
+
+/**
+ * struct ir_zone_policy - the defaults a printer of zones needs
+ * @input: enum ph_defaults_verdict of new connections from outside to the
+ *	router; @inbound: of those forwarded from outside (drop | reject)
+ * @outbound_accept: inside zones open new connections to outside zones
+ * @masq: IPv4 masquerade out of the outside zones
+ */
+struct ir_zone_policy {
+	uint8_t input, inbound;
+	bool outbound_accept, masq;
+};
+
+/**
  * struct pinhole_ruleset - the table
  * @table: its name (inet family)
  * @file: the policy's file name, owned: every location in the ruleset
@@ -388,6 +414,8 @@ struct ir_pinhole {
  * @chains: base and regular chains, in print order
  * @pinholes: the logical layer, built only on request
  *	(PINHOLE_COMPILE_PINHOLES; @has_pinholes says it was)
+ * @zones: with it, the policy's zones in its order (none in host mode),
+ *	@zone_policy their defaults; everything in @pool
  */
 struct arena_block;
 
@@ -401,6 +429,9 @@ struct pinhole_ruleset {
 	struct ir_pinhole *pinholes;
 	size_t n_pinholes, cap_pinholes;
 	bool has_pinholes;
+	struct ir_zone *zones;
+	size_t n_zones;
+	struct ir_zone_policy zone_policy;
 	struct arena_block *pool;
 };
 
