@@ -77,6 +77,12 @@ struct ph_zone {
 	size_t n_ifnames;
 	bool outside;		/* faces the internet: `outside:`, or the
 				   zone named "wan" */
+	/* inside zones: `reach:` (indexes into policy zones; has_reach false:
+	   every zone, the outside ones per defaults.outbound) and `input:` */
+	uint32_t *reach;
+	size_t n_reach;
+	bool has_reach;
+	enum ph_defaults_verdict input;	/* accept (default) | drop | reject */
 	struct pinhole_loc loc;
 };
 

@@ -22,6 +22,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "misspell.h"
 #include "pinhole.h"
 #include "strmap.h"
 #include "validate.h"
@@ -261,10 +262,91 @@ static void zone_outside(struct vctx *c, struct ph_zone *z,
 		     v_q(c, z->name));
 }
 
+/* `input:` of an inside zone: new connections to the router itself. */
+static void zone_input(struct vctx *c, struct ph_zone *z, const struct field *f)
+{
+	static const struct choice input[] = {
+		{ "accept", PH_V_ACCEPT }, { "drop", PH_V_DROP },
+		{ "reject", PH_V_REJECT } };
+	int val;
+
+	z->input = PH_V_ACCEPT;
+	if (!f->val)
+		return;
+	if (z->outside) {
+		verr(c, &f->key->loc, "'input' is for inside zones: what zone '%s' "
+		     "(outside) may open on the router is defaults.input and the "
+		     "'host: self' pinholes", v_q(c, z->name));
+		return;
+	}
+	if (!v_choose(c, f->val, "input", input, ARRAY_SIZE(input), &val))
+		z->input = val;
+}
+
+/* `reach:` of an inside zone: zone names, known once every zone is read. */
+static void zone_reach(struct vctx *c, struct ph_zone *z, const struct field *f)
+{
+	const struct pinhole_policy *p = c->p;
+	const struct ynode *v = f->val;
+	const struct ynode *const *items = &v;
+	bool *seen;
+	size_t n = 1;
+
+	if (!v)
+		return;
+	if (z->outside) {
+		verr(c, &f->key->loc, "'reach' is for inside zones: zone '%s' faces "
+		     "the internet and reaches the inside only through pinholes",
+		     v_q(c, z->name));
+		return;
+	}
+	if (v->kind == YN_SEQ) {
+		items = (const struct ynode *const *)v->kids;
+		n = v->n;
+	} else if (v->kind != YN_SCALAR || ynode_is_null(v)) {
+		verr(c, &v->loc, "'reach' must be a list of zone names (found %s)",
+		     v_describe(c, v));
+		return;
+	}
+	z->has_reach = true;
+	z->reach = v_xcalloc(c, n ? n : 1, sizeof(*z->reach));
+	seen = v_xcalloc(c, p->n_zones ? p->n_zones : 1, sizeof(*seen));
+	if (!z->reach || !seen) {
+		free(seen);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *s = v_want_str(c, items[i], "reach", "zone names");
+		struct misspell m;
+		size_t zi;
+
+		if (!s)
+			continue;
+		if (!strmap_get(&c->zones, s, &zi)) {
+			misspell_init(&m, s);
+			for (size_t j = 0; j < p->n_zones; j++)
+				misspell_try(&m, p->zones[j].name);
+			if (m.best)
+				verr(c, &items[i]->loc, "unknown zone '%s' in the reach "
+				     "of zone '%s'; did you mean '%s'?", v_q(c, s),
+				     v_q(c, z->name), m.best);
+			else
+				verr(c, &items[i]->loc, "unknown zone '%s' in the reach "
+				     "of zone '%s'", v_q(c, s), v_q(c, z->name));
+			continue;
+		}
+		if (!seen[zi])
+			z->reach[z->n_reach++] = (uint32_t)zi;
+		seen[zi] = true;
+	}
+	free(seen);
+}
+
 int v_do_zones(struct vctx *c, const struct field *f)
 {
 	const struct ynode *v = f->val;
 	struct pinhole_policy *p = c->p;
+	struct field *reach;
 	size_t n_outside = 0;
 
 	if (!v)
@@ -278,11 +360,15 @@ int v_do_zones(struct vctx *c, const struct field *f)
 			    "to interfaces (found %s)", v_describe(c, v));
 	p->router = true;
 	p->zones = v_xcalloc(c, v->n / 2, sizeof(*p->zones));
-	if (!p->zones)
+	reach = v_xcalloc(c, v->n / 2, sizeof(*reach));
+	if (!p->zones || !reach) {
+		free(reach);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < v->n && !v_full(c); i += 2) {
 		const struct ynode *k = v->kids[i], *zv = v->kids[i + 1];
-		struct field zf[] = { { .name = "interfaces" }, { .name = "outside" } };
+		struct field zf[] = { { .name = "interfaces" }, { .name = "outside" },
+				      { .name = "reach" }, { .name = "input" } };
 		size_t zi = p->n_zones;
 		struct ph_zone *z = &p->zones[zi];
 		unsigned int unknown;
@@ -291,6 +377,7 @@ int v_do_zones(struct vctx *c, const struct field *f)
 			break;
 		p->n_zones++;
 		z->loc = k->loc;
+		z->input = PH_V_ACCEPT;
 		if (!v_is_ident(k->str, ZONE_NAME_MAX))
 			verr(c, &k->loc, "invalid zone name '%s' (a letter, then "
 			     "letters, digits, '_' or '-'; at most %u characters)",
@@ -307,11 +394,16 @@ int v_do_zones(struct vctx *c, const struct field *f)
 		unknown = v_get_fields(c, zv, "zone", k->str, zf, ARRAY_SIZE(zf));
 		zone_outside(c, z, k, &zf[1]);
 		n_outside += z->outside;
+		zone_input(c, z, &zf[3]);
+		reach[zi] = zf[2];
 		if (zf[0].val)
 			zone_interfaces(c, z, zf[0].val);
 		else if (!unknown)	/* else a misspelt key explains it */
 			verr(c, &k->loc, "zone '%s' needs 'interfaces:'", v_q(c, k->str));
 	}
+	for (size_t zi = 0; zi < p->n_zones && !v_full(c); zi++)
+		zone_reach(c, &p->zones[zi], &reach[zi]);
+	free(reach);
 	if (v_full(c))
 		return -1;
 	zones_one_owner(c);
