@@ -385,12 +385,18 @@ struct ir_pinhole {
  * @ifnames: its interface patterns as written, a trailing '*' a wildcard
  *	(pool), @n_ifnames of them
  * @outside: it faces the internet: pinholes are reached from it
+ * @input: inside zones: enum ph_defaults_verdict of new connections to the
+ *	router (`input:`)
+ * @reach: inside zones with @has_reach: the zones (indexes) it may open
+ *	connections to, @n_reach of them (pool)
  */
 struct ir_zone {
 	char *name;
 	char **ifnames;
-	uint32_t n_ifnames;
-	bool outside;
+	uint32_t *reach;
+	uint32_t n_ifnames, n_reach;
+	uint8_t input;
+	bool outside, has_reach;
 };
 
 /**

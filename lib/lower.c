@@ -294,6 +294,16 @@ static int keep_zones(const struct pinhole_policy *p, struct pinhole_ruleset *r)
 				return -ENOMEM;
 		iz->n_ifnames = (uint32_t)pz->n_ifnames;
 		iz->outside = pz->outside;
+		iz->input = pz->input;
+		iz->has_reach = pz->has_reach;
+		iz->n_reach = (uint32_t)pz->n_reach;
+		if (pz->n_reach) {
+			iz->reach = ir_pool_alloc(r, pz->n_reach * sizeof(*iz->reach),
+						  _Alignof(uint32_t));
+			if (!iz->reach)
+				return -ENOMEM;
+			memcpy(iz->reach, pz->reach, pz->n_reach * sizeof(*iz->reach));
+		}
 	}
 	r->n_zones = p->n_zones;
 	r->zone_policy.input = p->defaults.input;

@@ -334,17 +334,34 @@ static const char *fw4_policy(uint8_t v)
 	return v == PH_V_ACCEPT ? "ACCEPT" : v == PH_V_REJECT ? "REJECT" : "DROP";
 }
 
+/* Does inside zone @z open new connections to zone @d (reach, outbound)? */
+static bool zone_reaches(const struct pinhole_ruleset *r, size_t z, size_t d)
+{
+	const struct ir_zone *iz = &r->zones[z];
+
+	if (!iz->has_reach)
+		return !r->zones[d].outside || r->zone_policy.outbound_accept;
+	for (size_t i = 0; i < iz->n_reach; i++)
+		if (iz->reach[i] == d)
+			return true;
+	return false;
+}
+
 /*
  * The zones as the table has them: an outside zone takes new connections to
  * the router per defaults.input and drops (or rejects) what is forwarded from
- * it unless a rule accepts it; an inside zone reaches the router and its own
- * interfaces. Between zones, `config forwarding`: inside zones reach each
- * other, and the outside ones with defaults.outbound accept. The interfaces
- * are devices (`list device`, a trailing '*' as fw4 reads it), not networks.
+ * it unless a rule accepts it; an inside zone reaches the router per its
+ * `input:` and its own interfaces unless its `reach:` leaves itself out.
+ * Between zones, `config forwarding` per `reach:` (by default every inside
+ * zone, and the outside ones with defaults.outbound accept). An inside zone
+ * whose input is not accept gets the DHCP, DHCPv6 and DNS rules the table
+ * has (zone-services). The interfaces are devices (`list device`, a
+ * trailing '*' as fw4 reads it), not networks.
  */
 static void print_zones(struct uci_out *o, const struct pinhole_ruleset *r)
 {
 	const struct ir_zone_policy *zp = &r->zone_policy;
+	char name[64];
 
 	for (size_t z = 0; z < r->n_zones; z++) {
 		const struct ir_zone *iz = &r->zones[z];
@@ -353,9 +370,10 @@ static void print_zones(struct uci_out *o, const struct pinhole_ruleset *r)
 		option(o, "name", iz->name);
 		for (size_t i = 0; i < iz->n_ifnames; i++)
 			list(o, "device", iz->ifnames[i]);
-		option(o, "input", iz->outside ? fw4_policy(zp->input) : "ACCEPT");
+		option(o, "input", fw4_policy(iz->outside ? zp->input : iz->input));
 		option(o, "output", "ACCEPT");
-		option(o, "forward", iz->outside ? fw4_policy(zp->inbound) : "ACCEPT");
+		option(o, "forward", iz->outside ? fw4_policy(zp->inbound) :
+		       zone_reaches(r, z, z) ? "ACCEPT" : "DROP");
 		if (iz->outside && zp->masq)
 			option(o, "masq", "1");
 	}
@@ -363,12 +381,32 @@ static void print_zones(struct uci_out *o, const struct pinhole_ruleset *r)
 		if (r->zones[z].outside)
 			continue;
 		for (size_t d = 0; d < r->n_zones; d++) {
-			if (d == z || (r->zones[d].outside && !zp->outbound_accept))
+			if (d == z || !zone_reaches(r, z, d))
 				continue;
 			section(o, "forwarding");
 			option(o, "src", r->zones[z].name);
 			option(o, "dest", r->zones[d].name);
 		}
+	}
+	for (size_t z = 0; z < r->n_zones; z++) {
+		const struct ir_zone *iz = &r->zones[z];
+
+		if (iz->outside || iz->input == PH_V_ACCEPT)
+			continue;
+		section(o, "rule");
+		snprintf(name, sizeof(name), "%s-services", iz->name);
+		option(o, "name", name);
+		option(o, "src", iz->name);
+		option(o, "proto", "udp");
+		option(o, "dest_port", "53 67 547");
+		option(o, "target", "ACCEPT");
+		section(o, "rule");
+		snprintf(name, sizeof(name), "%s-dns-tcp", iz->name);
+		option(o, "name", name);
+		option(o, "src", iz->name);
+		option(o, "proto", "tcp");
+		option(o, "dest_port", "53");
+		option(o, "target", "ACCEPT");
 	}
 }
 
