@@ -217,8 +217,11 @@ topo_up() {
 }
 
 # up_link: the second uplink, namespace up on the router's wan1 (the cases
-# that need it call it once; cleanup deletes it with the others).
+# that need it call it; it is drawn once, and cleanup deletes it with the
+# others).
 up_link() {
+	[ -n "${UP_DRAWN:-}" ] && return 0
+	UP_DRAWN=1
 	NSES="$NSES $UP"
 	ns_new "$UP" &&
 	ip -n "$RTR" link add wan1 type veth peer name eth0 netns "$UP" &&
