@@ -75,7 +75,14 @@ struct ph_zone {
 	char **ifnames;		/* as written; a trailing '*' is a prefix wildcard */
 	struct pinhole_loc *ifname_locs;
 	size_t n_ifnames;
-	bool is_wan;		/* the zone named "wan" */
+	bool outside;		/* faces the internet: `outside:`, or the
+				   zone named "wan" */
+	/* inside zones: `reach:` (indexes into policy zones; has_reach false:
+	   every zone, the outside ones per defaults.outbound) and `input:` */
+	uint32_t *reach;
+	size_t n_reach;
+	bool has_reach;
+	enum ph_defaults_verdict input;	/* accept (default) | drop | reject */
 	struct pinhole_loc loc;
 };
 

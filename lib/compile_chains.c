@@ -202,21 +202,6 @@ static void rule_lookup(struct cc *cc, struct ir_chain *c, const struct ir_set *
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
-static void rule_jump_per_if(struct cc *cc, struct ir_chain *c, enum ir_field f,
-			     const struct ph_zone *z, const char *target)
-{
-	for (size_t i = 0; i < z->n_ifnames; i++) {
-		struct ir_rule *r = rb_rule(&cc->b, c, NULL, &z->ifname_locs[i]);
-		struct ir_stmt *s;
-
-		rb_m_ifname(&cc->b, r, f, z->ifnames[i]);
-		if (!target)
-			rb_stmt(&cc->b, r, IR_S_ACCEPT);
-		else if ((s = rb_stmt(&cc->b, r, IR_S_JUMP)))
-			strcpy(s->jump.chain, target);
-	}
-}
-
 /* ------------------------------------------------------ restricted pinholes */
 
 /* l4proto match: one value, or { tcp, udp }. */
@@ -323,36 +308,33 @@ static void rule_restricted(struct cc *cc, struct ir_chain *c,
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
-/* `from:`-restricted IPv4 forward: DNAT rules per outside interface. */
+/* `from:`-restricted IPv4 forward: DNAT rules, one per port. */
 static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
-				  const struct ph_zone *wan, const struct branch *b)
+				  const struct branch *b)
 {
-	for (size_t w = 0; w < wan->n_ifnames; w++) {
-		for (size_t i = 0; i < b->n_ports; i++) {
-			const struct ph_portrange *in = &b->ports[i], *ex = &b->ext[i];
-			struct ir_rule *r;
-			struct ir_stmt *s;
+	for (size_t i = 0; i < b->n_ports; i++) {
+		const struct ph_portrange *in = &b->ports[i], *ex = &b->ext[i];
+		struct ir_rule *r;
+		struct ir_stmt *s;
 
-			if (in->lo != ex->lo && in->lo != in->hi) {
-				if (w == 0)
-					cc->policy_error = true,
-					pinhole_error(cc->d, &b->ph->ext_loc,
-						      "pinhole '%s': a port range forwarded to a different range cannot be combined with from:",
-						      b->name);
-				continue;
-			}
-			r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
-			rb_m_ifname(&cc->b, r, IR_F_IIFNAME, wan->ifnames[w]);
-			rb_m_nfproto(&cc->b, r, 4);
-			rb_m_fib_local(&cc->b, r);
-			m_from(cc, r, b);
-			m_protos(cc, r, b->ph->protos);
-			rb_m_port(&cc->b, r, ex->lo, ex->hi);
-			rb_stmt(&cc->b, r, IR_S_COUNTER);
-			if ((s = rb_stmt(&cc->b, r, IR_S_DNAT))) {
-				memcpy(s->dnat.addr, b->addr, 4);
-				s->dnat.port = in->lo != ex->lo ? in->lo : 0;
-			}
+		if (in->lo != ex->lo && in->lo != in->hi) {
+			cc->policy_error = true;
+			pinhole_error(cc->d, &b->ph->ext_loc,
+				      "pinhole '%s': a port range forwarded to a different range cannot be combined with from:",
+				      b->name);
+			continue;
+		}
+		r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
+		cc_m_outside(cc, r, IR_F_IIFNAME);
+		rb_m_nfproto(&cc->b, r, 4);
+		rb_m_fib_local(&cc->b, r);
+		m_from(cc, r, b);
+		m_protos(cc, r, b->ph->protos);
+		rb_m_port(&cc->b, r, ex->lo, ex->hi);
+		rb_stmt(&cc->b, r, IR_S_COUNTER);
+		if ((s = rb_stmt(&cc->b, r, IR_S_DNAT))) {
+			memcpy(s->dnat.addr, b->addr, 4);
+			s->dnat.port = in->lo != ex->lo ? in->lo : 0;
 		}
 	}
 }
@@ -401,29 +383,26 @@ static void rules_lookups(struct cc *cc, struct ir_chain *inw, struct ir_chain *
 	}
 }
 
-/* IPv4 forwards open to everyone: `dnat ip to ... map @fwd4` per interface. */
-static void rules_dnat_maps(struct cc *cc, struct ir_chain *dnat,
-			    const struct ph_zone *wan)
+/* IPv4 forwards open to everyone: `dnat ip to ... map @fwd4`. */
+static void rules_dnat_maps(struct cc *cc, struct ir_chain *dnat)
 {
 	const struct pinhole_ruleset *rs = cc->b.r;
 
-	for (size_t w = 0; w < wan->n_ifnames; w++) {
-		for (size_t i = 0; i < rs->n_sets; i++) {
-			const struct ir_set *s = rs->sets[i];
-			struct ir_rule *r;
-			struct ir_stmt *st;
+	for (size_t i = 0; i < rs->n_sets; i++) {
+		const struct ir_set *s = rs->sets[i];
+		struct ir_rule *r;
+		struct ir_stmt *st;
 
-			if (s->role != IR_SET_ROLE_FWD4 && s->role != IR_SET_ROLE_FWD4R)
-				continue;
-			r = rb_rule(&cc->b, dnat, NULL, &wan->ifname_locs[w]);
-			rb_m_ifname(&cc->b, r, IR_F_IIFNAME, wan->ifnames[w]);
-			rb_m_nfproto(&cc->b, r, 4);
-			rb_m_fib_local(&cc->b, r);
-			if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
-				st->dnat_map.n_keys = s->n_keys;
-				memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
-				st->dnat_map.map = (struct ir_set *)s;
-			}
+		if (s->role != IR_SET_ROLE_FWD4 && s->role != IR_SET_ROLE_FWD4R)
+			continue;
+		r = rb_rule(&cc->b, dnat, NULL, NULL);
+		cc_m_outside(cc, r, IR_F_IIFNAME);
+		rb_m_nfproto(&cc->b, r, 4);
+		rb_m_fib_local(&cc->b, r);
+		if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
+			st->dnat_map.n_keys = s->n_keys;
+			memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
+			st->dnat_map.map = (struct ir_set *)s;
 		}
 	}
 }
@@ -451,10 +430,15 @@ void cc_build_host_chains(struct cc *cc)
 	rules_final(cc, in, p->defaults.input);
 }
 
+/*
+ * Router mode. The base chains dispatch on the input interface, outside
+ * zones first: validation already refuses two zones that can claim one
+ * interface, and should one slip through, a packet from the internet still
+ * meets the outside chains (a second line of defence; issue 11).
+ */
 void cc_build_router_chains(struct cc *cc)
 {
 	const struct pinhole_policy *p = cc->p;
-	const struct ph_zone *wan = cc->l->outside;
 	struct ir_chain *in, *inw, *fw, *fww, *dnat = NULL, *snat = NULL;
 	bool any_fwd4 = cc->l->dnat;
 	struct ir_rule *r;
@@ -476,44 +460,21 @@ void cc_build_router_chains(struct cc *cc)
 
 	/* input: the router itself */
 	rules_input_common(cc, in);
-	for (size_t z = 0; z < p->n_zones; z++)
-		if (!p->zones[z].is_wan)
-			rule_jump_per_if(cc, in, IR_F_IIFNAME, &p->zones[z], NULL);
-	rule_jump_per_if(cc, in, IR_F_IIFNAME, wan, PH_CHAIN_INPUT_WAN);
+	cc_rule_outside(cc, in, PH_CHAIN_INPUT_WAN);
+	cc_rules_zone_input(cc, in);
 
 	/* forward: through the router */
 	rules_unfiltered(cc, fw);
 	rule_ct(cc, fw);
 	if (ph_filters(p, 6))
 		rules_icmpv6(cc, fw, false);
-	for (size_t z = 0; z < p->n_zones; z++) {
-		const struct ph_zone *zone = &p->zones[z];
-
-		if (zone->is_wan)
-			continue;
-		if (p->defaults.outbound == PH_V_ACCEPT) {
-			rule_jump_per_if(cc, fw, IR_F_IIFNAME, zone, NULL);
-			continue;
-		}
-		/* outbound drop: inside zones still reach each other */
-		for (size_t i = 0; i < zone->n_ifnames; i++)
-			for (size_t z2 = 0; z2 < p->n_zones; z2++) {
-				if (p->zones[z2].is_wan)
-					continue;
-				for (size_t j = 0; j < p->zones[z2].n_ifnames; j++) {
-					r = rb_rule(&cc->b, fw, NULL, &zone->ifname_locs[i]);
-					rb_m_ifname(&cc->b, r, IR_F_IIFNAME, zone->ifnames[i]);
-					rb_m_ifname(&cc->b, r, IR_F_OIFNAME, p->zones[z2].ifnames[j]);
-					rb_stmt(&cc->b, r, IR_S_ACCEPT);
-				}
-			}
-	}
 	if (any_fwd4) {
 		r = rb_rule(&cc->b, fw, NULL, NULL);
 		rb_m_flags(&cc->b, r, IR_F_CT_STATUS, IR_CT_STATUS_DNAT);
 		rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	}
-	rule_jump_per_if(cc, fw, IR_F_IIFNAME, wan, PH_CHAIN_FORWARD_WAN);
+	cc_rule_outside(cc, fw, PH_CHAIN_FORWARD_WAN);
+	cc_rules_zone_reach(cc, fw);
 
 	if (dnat)
 		rules_unfiltered(cc, dnat);
@@ -523,23 +484,23 @@ void cc_build_router_chains(struct cc *cc)
 	/* the pinholes open to everyone: their sets */
 	rules_lookups(cc, inw, fww);
 	if (dnat)
-		rules_dnat_maps(cc, dnat, wan);
+		rules_dnat_maps(cc, dnat);
 
-	/* pinholes restricted by from: one rule each */
+	/* pinholes restricted by from: one rule each (per port for DNAT) */
 	for_each_branch(cc->l, b) {
 		if (!b->n_from)
 			continue;
 		if (b->dnat)
-			rules_restricted_fwd4(cc, dnat, wan, b);
+			rules_restricted_fwd4(cc, dnat, b);
 		else
 			rule_restricted(cc, b->kind == IR_PH_SELF ? inw : fww, b);
 	}
 	rules_final(cc, inw, p->defaults.input);
 	rules_final(cc, fww, p->defaults.inbound);
 
-	for (size_t w = 0; snat && w < wan->n_ifnames; w++) {
-		r = rb_rule(&cc->b, snat, NULL, &wan->ifname_locs[w]);
-		rb_m_ifname(&cc->b, r, IR_F_OIFNAME, wan->ifnames[w]);
+	if (snat) {
+		r = rb_rule(&cc->b, snat, NULL, NULL);
+		cc_m_outside(cc, r, IR_F_OIFNAME);
 		rb_m_nfproto(&cc->b, r, 4);
 		rb_stmt(&cc->b, r, IR_S_MASQ);
 	}

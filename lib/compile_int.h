@@ -52,6 +52,22 @@ struct cc {
 void cc_build_sets(struct cc *cc);
 void cc_finish_sets(struct cc *cc);
 
+/*
+ * compile_zones.c: router mode's rules that dispatch on interfaces, one per
+ * class of zones. cc_rule_outside(): `iifname { outside } jump TARGET`;
+ * cc_m_outside(): the outside interfaces as a match of @f (iifname for
+ * DNAT, oifname for masquerade); cc_rules_zone_input(): what inside zones
+ * may open on the router (input:); cc_rules_zone_reach(): what they may
+ * forward to (reach:, defaults.outbound).
+ */
+struct ir_chain;
+struct ir_rule;
+
+void cc_rule_outside(struct cc *cc, struct ir_chain *c, const char *target);
+void cc_m_outside(struct cc *cc, struct ir_rule *r, enum ir_field f);
+void cc_rules_zone_input(struct cc *cc, struct ir_chain *in);
+void cc_rules_zone_reach(struct cc *cc, struct ir_chain *fw);
+
 /* compile_chains.c: the chains of each mode, around those sets */
 void cc_build_host_chains(struct cc *cc);
 void cc_build_router_chains(struct cc *cc);

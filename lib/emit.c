@@ -226,11 +226,36 @@ static void print_one(FILE *f, enum ir_type type, unsigned int len,
 		fprintf(f, "%" PRIu32, net_uint(v, len));
 }
 
+/* [@lo, @hi] is every name starting with @lo's string: a prefix wildcard. */
+static bool ifname_wildcard(const unsigned char *lo, const unsigned char *hi,
+			    unsigned int len)
+{
+	unsigned int k = 0;
+
+	while (k < len && lo[k])
+		k++;
+	if (memcmp(lo, hi, k))
+		return false;
+	for (unsigned int i = k; i < len; i++)
+		if (lo[i] || hi[i] != 0xff)
+			return false;
+	return true;
+}
+
 void ir_emit_value(FILE *f, int type, unsigned int len, const unsigned char *lo,
 		   const unsigned char *hi)
 {
 	int plen;
 
+	if (type == IR_T_IFNAME && memcmp(lo, hi, len) && ifname_wildcard(lo, hi, len)) {
+		/* "ppp*": the names from "ppp\0..." to "ppp\xff..." */
+		fputc('"', f);
+		for (unsigned int i = 0; i < len && lo[i]; i++)
+			fputc(lo[i] >= 0x20 && lo[i] < 0x7f && lo[i] != '"' &&
+			      lo[i] != '\\' ? lo[i] : '?', f);
+		fputs("*\"", f);
+		return;
+	}
 	print_one(f, type, len, lo);
 	if (!memcmp(lo, hi, len))
 		return;

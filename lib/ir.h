@@ -380,6 +380,38 @@ struct ir_pinhole {
 };
 
 /**
+ * struct ir_zone - a zone of the policy, in the logical layer (router mode)
+ * @name: its name (pool)
+ * @ifnames: its interface patterns as written, a trailing '*' a wildcard
+ *	(pool), @n_ifnames of them
+ * @outside: it faces the internet: pinholes are reached from it
+ * @input: inside zones: enum ph_defaults_verdict of new connections to the
+ *	router (`input:`)
+ * @reach: inside zones with @has_reach: the zones (indexes) it may open
+ *	connections to, @n_reach of them (pool)
+ */
+struct ir_zone {
+	char *name;
+	char **ifnames;
+	uint32_t *reach;
+	uint32_t n_ifnames, n_reach;
+	uint8_t input;
+	bool outside, has_reach;
+};
+
+/**
+ * struct ir_zone_policy - the defaults a printer of zones needs
+ * @input: enum ph_defaults_verdict of new connections from outside to the
+ *	router; @inbound: of those forwarded from outside (drop | reject)
+ * @outbound_accept: inside zones open new connections to outside zones
+ * @masq: IPv4 masquerade out of the outside zones
+ */
+struct ir_zone_policy {
+	uint8_t input, inbound;
+	bool outbound_accept, masq;
+};
+
+/**
  * struct pinhole_ruleset - the table
  * @table: its name (inet family)
  * @file: the policy's file name, owned: every location in the ruleset
@@ -393,6 +425,8 @@ struct ir_pinhole {
  *	table flags), one owned description each ("map \"vm\""); such a
  *	table is printed with a `# foreign:` line per entry and cannot be
  *	saved as a rollback point
+ * @zones: with it, the policy's zones in its order (none in host mode),
+ *	@zone_policy their defaults; everything in @pool
  */
 struct arena_block;
 
@@ -406,6 +440,9 @@ struct pinhole_ruleset {
 	struct ir_pinhole *pinholes;
 	size_t n_pinholes, cap_pinholes;
 	bool has_pinholes;
+	struct ir_zone *zones;
+	size_t n_zones;
+	struct ir_zone_policy zone_policy;
 	struct arena_block *pool;
 	char **foreign;
 	size_t n_foreign;

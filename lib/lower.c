@@ -67,7 +67,7 @@ static int32_t dest_zone(const struct pinhole_policy *p, const struct ph_host *h
 	if (h->zone >= 0)
 		return h->zone;
 	for (size_t i = 0; i < p->n_zones; i++)
-		if (!p->zones[i].is_wan)
+		if (!p->zones[i].outside)
 			return (int32_t)i;
 	return -1;
 }
@@ -186,11 +186,6 @@ int lower_policy(const struct pinhole_policy *p, struct pinhole_ruleset *r,
 
 	memset(l, 0, sizeof(*l));
 	l->p = p;
-	for (size_t i = 0; p->router && i < p->n_zones; i++)
-		if (p->zones[i].is_wan) {
-			l->outside = &p->zones[i];
-			break;
-		}
 	for (size_t i = 0; i < p->n_pinholes; i++) {
 		const struct ph_pinhole *ph = &p->pinholes[i];
 		const struct ph_host *h = host_of(p, ph);
@@ -279,6 +274,48 @@ static int keep_branch(const struct branch *b, struct pinhole_ruleset *r,
 	return 0;
 }
 
+/* The zones and the defaults that shape them, for `uci --zones`. */
+static int keep_zones(const struct pinhole_policy *p, struct pinhole_ruleset *r)
+{
+	if (!p->router || !p->n_zones)
+		return 0;
+	r->zones = ir_pool_alloc(r, p->n_zones * sizeof(*r->zones),
+				 _Alignof(struct ir_zone));
+	if (!r->zones)
+		return -ENOMEM;
+	for (size_t z = 0; z < p->n_zones; z++) {
+		const struct ph_zone *pz = &p->zones[z];
+		struct ir_zone *iz = &r->zones[z];
+
+		iz->name = ir_pool_strdup(r, pz->name);
+		iz->ifnames = ir_pool_alloc(r, (pz->n_ifnames ? pz->n_ifnames : 1) *
+					    sizeof(*iz->ifnames), _Alignof(char *));
+		if (!iz->name || !iz->ifnames)
+			return -ENOMEM;
+		for (size_t i = 0; i < pz->n_ifnames; i++)
+			if (!(iz->ifnames[i] = ir_pool_strdup(r, pz->ifnames[i])))
+				return -ENOMEM;
+		iz->n_ifnames = (uint32_t)pz->n_ifnames;
+		iz->outside = pz->outside;
+		iz->input = pz->input;
+		iz->has_reach = pz->has_reach;
+		iz->n_reach = (uint32_t)pz->n_reach;
+		if (pz->n_reach) {
+			iz->reach = ir_pool_alloc(r, pz->n_reach * sizeof(*iz->reach),
+						  _Alignof(uint32_t));
+			if (!iz->reach)
+				return -ENOMEM;
+			memcpy(iz->reach, pz->reach, pz->n_reach * sizeof(*iz->reach));
+		}
+	}
+	r->n_zones = p->n_zones;
+	r->zone_policy.input = p->defaults.input;
+	r->zone_policy.inbound = p->defaults.inbound;
+	r->zone_policy.outbound_accept = p->defaults.outbound == PH_V_ACCEPT;
+	r->zone_policy.masq = p->masquerade;
+	return 0;
+}
+
 int lower_keep(const struct branch_list *l, struct pinhole_ruleset *r)
 {
 	const struct pinhole_policy *p = l->p;
@@ -305,6 +342,8 @@ int lower_keep(const struct branch_list *l, struct pinhole_ruleset *r)
 		if (keep_branch(b, r, z ? *z : NULL))
 			goto out;
 	}
+	if (keep_zones(p, r))
+		goto out;
 	r->has_pinholes = true;
 	r->unfiltered = p->unfiltered;
 	r->families_loc = p->families_loc;

@@ -84,8 +84,6 @@ struct branch {
  * struct branch_list - the lowered policy
  * @p: the policy it was lowered from (borrowed; it must outlive the list)
  * @v: the branches, @n of them
- * @outside: the zone pinholes accept from (the zone named wan); NULL in
- *	host mode
  * @dnat: some pinhole forwards IPv4 to a host: the table gets a dstnat
  *	chain, and forward accepts what it translated. Set also by a forward
  *	whose from: leaves it no IPv4 source (and so no IPv4 branch).
@@ -95,7 +93,6 @@ struct branch_list {
 	const struct pinhole_policy *p;
 	struct branch *v;
 	size_t n;
-	const struct ph_zone *outside;
 	bool dnat;
 	struct arena_block *pool;
 };

@@ -356,8 +356,13 @@ static struct nftnl_set *set_obj(const char *table, const struct ir_set *s,
 			goto err;
 		nftnl_set_add_expr(ns, e);
 	}
-	/* nft gives anonymous sets typeof userdata instead; listing is the same */
-	if (!(s->flags & IR_SET_ANON) && set_udata(ns, s) < 0)
+	/*
+	 * nft gives anonymous sets typeof userdata instead; listing is the
+	 * same, except for names in a hash set, which nft prints from the
+	 * key's byte order (host) and reads as "" without it.
+	 */
+	if ((!(s->flags & IR_SET_ANON) ||
+	     ir_field(s->keys[0].field)->type == IR_T_IFNAME) && set_udata(ns, s) < 0)
 		goto err;
 	if (s->flags & IR_SET_ANON)
 		nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, count_elems(s));

@@ -557,14 +557,22 @@ int pinhole_state_drop_stale(struct pinhole_state *st);
  *	is printed; -EINVAL without it)
  * @d: where errors go: what fw4 cannot express, located at the pinhole
  * @f: the output; nothing is written when the result is -1
- * @batch: 0 for /etc/config/firewall sections (`config rule`, `config
- *	redirect`); non-zero for a `uci batch` script ending in `commit firewall`
+ * @flags: PINHOLE_UCI_BATCH for a `uci batch` script ending in `commit
+ *	firewall` (else /etc/config/firewall sections: `config rule`, `config
+ *	redirect`); PINHOLE_UCI_ZONES to print the policy's zones first
+ *	(`config zone`, `config forwarding`; an error in host mode)
  *
+ * A pinhole is printed once per outside zone, each with its `src`.
  * Returns 0, -1 (errors queued in @d), -ENOMEM, -EINVAL, or -EIO when @f
  * failed.
  */
+enum pinhole_uci_flags {
+	PINHOLE_UCI_BATCH = 1 << 0,
+	PINHOLE_UCI_ZONES = 1 << 1,
+};
+
 int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
-			FILE *f, int batch);
+			FILE *f, int flags);
 
 #ifdef __cplusplus
 }

@@ -36,6 +36,7 @@ void policy_clear(struct pinhole_policy *p)
 		for (size_t j = 0; j < z->n_ifnames; j++)
 			free(z->ifnames[j]);
 		free(z->ifnames);
+		free(z->reach);
 		free(z->ifname_locs);
 		free(z->name);
 	}

@@ -4,7 +4,9 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <net/if.h>
 #include <linux/netfilter.h>
 #include <linux/rtnetlink.h>
 
@@ -131,6 +133,52 @@ void rb_m_ifname(struct rule_builder *b, struct ir_rule *r, enum ir_field f,
 		memcpy(m->lo, name, len < 16 ? len : 15);
 	}
 	memcpy(m->hi, m->lo, sizeof(m->hi));
+}
+
+/* Does the wildcard @w (with its '*') match every name @p matches? */
+static bool ifname_covers(const char *w, const char *p)
+{
+	size_t lw = strlen(w);
+
+	return lw && w[lw - 1] == '*' && strcmp(w, p) && !strncmp(w, p, lw - 1);
+}
+
+void rb_m_ifnames(struct rule_builder *b, struct ir_rule *r, enum ir_field f,
+		  const char *const *names, size_t n)
+{
+	struct ir_set *s;
+
+	if (n == 1) {
+		rb_m_ifname(b, r, f, names[0]);
+		return;
+	}
+	s = rb_m_anon(b, r, f);
+	if (!s)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		bool covered = false;
+		struct ir_elem *e;
+
+		/* interfaces are few: a zone's handful, not thousands */
+		for (size_t j = 0; j < n && !covered; j++)
+			covered = ifname_covers(names[j], names[i]);
+		if (covered)
+			continue;
+		if (!(e = rb_anon_elem(b, s)))
+			return;
+		if (len && names[i][len - 1] == '*') {
+			/* as nft does it: exact names alone make a hash set */
+			s->flags |= IR_SET_INTERVAL;
+			memcpy(e->key, names[i], len - 1);
+			memcpy(e->key_end, names[i], len - 1);
+			memset(e->key_end + len - 1, 0xff, IFNAMSIZ - (len - 1));
+		} else {
+			memcpy(e->key, names[i], len < IFNAMSIZ ? len : IFNAMSIZ - 1);
+			memcpy(e->key_end, e->key, IFNAMSIZ);
+		}
+	}
+	ir_set_sort(s);
 }
 
 void rb_m_prefix(struct rule_builder *b, struct ir_rule *r, enum ir_field f,

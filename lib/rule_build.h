@@ -60,6 +60,15 @@ void rb_m_fib_local(struct rule_builder *b, struct ir_rule *r);
 /* iifname / oifname @name; a trailing '*' matches a prefix. */
 void rb_m_ifname(struct rule_builder *b, struct ir_rule *r, enum ir_field f,
 		 const char *name);
+/*
+ * iifname / oifname in { @names... }: one name is rb_m_ifname(), more an
+ * anonymous set; with a wildcard it is an interval set, a trailing '*' the
+ * range of names it starts (nft's own encoding). A
+ * name a wildcard of the list already matches is left out (the elements of
+ * an interval set must not overlap).
+ */
+void rb_m_ifnames(struct rule_builder *b, struct ir_rule *r, enum ir_field f,
+		  const char *const *names, size_t n);
 /* An address field in @addr/@plen. */
 void rb_m_prefix(struct rule_builder *b, struct ir_rule *r, enum ir_field f,
 		 const uint8_t *addr, unsigned int plen);

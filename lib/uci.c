@@ -253,7 +253,8 @@ static char *port_list(const struct ir_pinhole *lp)
 	return s;
 }
 
-static int print_rule(struct uci_out *o, const struct ir_pinhole *lp)
+static int print_rule(struct uci_out *o, const struct ir_pinhole *lp,
+		      const char *src)
 {
 	char buf[ADDR_STR_MAX];
 	char *ports = port_list(lp);
@@ -262,7 +263,7 @@ static int print_rule(struct uci_out *o, const struct ir_pinhole *lp)
 		return -ENOMEM;
 	section(o, "rule");
 	option(o, "name", lp->name);
-	option(o, "src", UCI_SRC_ZONE);
+	option(o, "src", src);
 	for (size_t i = 0; i < lp->n_from; i++) {
 		fmt_prefix(buf, lp->family, lp->from_addr[i], lp->from_plen[i]);
 		list(o, "src_ip", buf);
@@ -286,7 +287,8 @@ static int print_rule(struct uci_out *o, const struct ir_pinhole *lp)
  * dest_port and src_ip per redirect. The first keeps the pinhole's name,
  * the next ones are NAME-2, NAME-3, ...
  */
-static int print_redirects(struct uci_out *o, const struct ir_pinhole *lp)
+static int print_redirects(struct uci_out *o, const struct ir_pinhole *lp,
+			   const char *zone)
 {
 	size_t n_src = lp->n_from ? lp->n_from : 1;
 	unsigned int k = 0;
@@ -308,7 +310,7 @@ static int print_redirects(struct uci_out *o, const struct ir_pinhole *lp)
 			fmt_dest_ip(ip, lp);
 			section(o, "redirect");
 			option(o, "name", nm);
-			option(o, "src", UCI_SRC_ZONE);
+			option(o, "src", zone);
 			if (lp->n_from) {
 				fmt_prefix(src, 4, lp->from_addr[j], lp->from_plen[j]);
 				option(o, "src_ip", src);
@@ -326,15 +328,125 @@ static int print_redirects(struct uci_out *o, const struct ir_pinhole *lp)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ zones */
+
+static const char *fw4_policy(uint8_t v)
+{
+	return v == PH_V_ACCEPT ? "ACCEPT" : v == PH_V_REJECT ? "REJECT" : "DROP";
+}
+
+/* Does inside zone @z open new connections to zone @d (reach, outbound)? */
+static bool zone_reaches(const struct pinhole_ruleset *r, size_t z, size_t d)
+{
+	const struct ir_zone *iz = &r->zones[z];
+
+	if (!iz->has_reach)
+		return !r->zones[d].outside || r->zone_policy.outbound_accept;
+	for (size_t i = 0; i < iz->n_reach; i++)
+		if (iz->reach[i] == d)
+			return true;
+	return false;
+}
+
+/*
+ * The zones as the table has them: an outside zone takes new connections to
+ * the router per defaults.input and drops (or rejects) what is forwarded from
+ * it unless a rule accepts it; an inside zone reaches the router per its
+ * `input:` and its own interfaces unless its `reach:` leaves itself out.
+ * Between zones, `config forwarding` per `reach:` (by default every inside
+ * zone, and the outside ones with defaults.outbound accept). An inside zone
+ * whose input is not accept gets the DHCP, DHCPv6 and DNS rules the table
+ * has (zone-services). The interfaces are devices (`list device`, a
+ * trailing '*' as fw4 reads it), not networks.
+ */
+static void print_zones(struct uci_out *o, const struct pinhole_ruleset *r)
+{
+	const struct ir_zone_policy *zp = &r->zone_policy;
+	char name[64];
+
+	for (size_t z = 0; z < r->n_zones; z++) {
+		const struct ir_zone *iz = &r->zones[z];
+
+		section(o, "zone");
+		option(o, "name", iz->name);
+		for (size_t i = 0; i < iz->n_ifnames; i++)
+			list(o, "device", iz->ifnames[i]);
+		option(o, "input", fw4_policy(iz->outside ? zp->input : iz->input));
+		option(o, "output", "ACCEPT");
+		option(o, "forward", iz->outside ? fw4_policy(zp->inbound) :
+		       zone_reaches(r, z, z) ? "ACCEPT" : "DROP");
+		if (iz->outside && zp->masq)
+			option(o, "masq", "1");
+	}
+	for (size_t z = 0; z < r->n_zones; z++) {
+		if (r->zones[z].outside)
+			continue;
+		for (size_t d = 0; d < r->n_zones; d++) {
+			if (d == z || !zone_reaches(r, z, d))
+				continue;
+			section(o, "forwarding");
+			option(o, "src", r->zones[z].name);
+			option(o, "dest", r->zones[d].name);
+		}
+	}
+	for (size_t z = 0; z < r->n_zones; z++) {
+		const struct ir_zone *iz = &r->zones[z];
+
+		if (iz->outside || iz->input == PH_V_ACCEPT)
+			continue;
+		section(o, "rule");
+		snprintf(name, sizeof(name), "%s-services", iz->name);
+		option(o, "name", name);
+		option(o, "src", iz->name);
+		option(o, "proto", "udp");
+		option(o, "dest_port", "53 67 547");
+		option(o, "target", "ACCEPT");
+		section(o, "rule");
+		snprintf(name, sizeof(name), "%s-dns-tcp", iz->name);
+		option(o, "name", name);
+		option(o, "src", iz->name);
+		option(o, "proto", "tcp");
+		option(o, "dest_port", "53");
+		option(o, "target", "ACCEPT");
+	}
+}
+
+/*
+ * Each pinhole once per outside zone (fw4 takes one src zone per section),
+ * in the policy's order of zones; host mode has none and uses "wan".
+ */
+static int print_pinhole(struct uci_out *o, const struct pinhole_ruleset *r,
+			 const struct ir_pinhole *lp)
+{
+	bool any = false;
+	int ret = 0;
+
+	for (size_t z = 0; z < r->n_zones && !ret; z++) {
+		if (!r->zones[z].outside)
+			continue;
+		any = true;
+		ret = lp->dnat ? print_redirects(o, lp, r->zones[z].name) :
+				 print_rule(o, lp, r->zones[z].name);
+	}
+	if (!any)
+		ret = lp->dnat ? print_redirects(o, lp, UCI_SRC_ZONE) :
+				 print_rule(o, lp, UCI_SRC_ZONE);
+	return ret;
+}
+
 EXPORT_SYMBOL(pinhole_ruleset_uci);
 int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
-			FILE *f, int batch)
+			FILE *f, int flags)
 {
-	struct uci_out o = { .f = f, .batch = batch != 0 };
+	struct uci_out o = { .f = f, .batch = flags & PINHOLE_UCI_BATCH };
 	int ret = 0;
 
 	if (!r->has_pinholes)
 		return -EINVAL;
+	if ((flags & PINHOLE_UCI_ZONES) && !r->n_zones)
+		return pinhole_error(d, NULL, "uci --zones: the policy has no "
+				     "zones (host mode); fw4 zones need a router "
+				     "policy");
 	for (size_t i = 0; i < r->n_pinholes; i++)
 		if (check_pinhole(&r->pinholes[i], d) < 0)
 			ret = -1;
@@ -352,11 +464,10 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 					"policies; these sections only add %s rules",
 					family == 6 ? "IPv6" : "IPv4",
 					family == 6 ? "IPv4" : "IPv6");
-	for (size_t i = 0; i < r->n_pinholes && !ret; i++) {
-		const struct ir_pinhole *lp = &r->pinholes[i];
-
-		ret = lp->dnat ? print_redirects(&o, lp) : print_rule(&o, lp);
-	}
+	if (flags & PINHOLE_UCI_ZONES)
+		print_zones(&o, r);
+	for (size_t i = 0; i < r->n_pinholes && !ret; i++)
+		ret = print_pinhole(&o, r, &r->pinholes[i]);
 	if (ret)
 		return ret;
 	if (o.batch)

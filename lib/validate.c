@@ -23,6 +23,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "misspell.h"
 #include "pinhole.h"
 #include "strmap.h"
 #include "validate.h"
@@ -163,8 +164,8 @@ static const char *ifname_problem(const char *s)
 	return NULL;
 }
 
-static void zone_interfaces(struct vctx *c, struct ph_zone *z, size_t zi,
-			    const struct ynode *v, const struct ynode *key)
+static void zone_interfaces(struct vctx *c, struct ph_zone *z,
+			    const struct ynode *v)
 {
 	const struct ynode *const *items = &v;
 	size_t n = 1;
@@ -189,9 +190,7 @@ static void zone_interfaces(struct vctx *c, struct ph_zone *z, size_t zi,
 		const struct ynode *it = items[i];
 		const char *s = v_want_str(c, it, "interfaces", "interface names");
 		const char *problem;
-		size_t other;
 		char *name;
-		int r;
 
 		if (!s)
 			continue;
@@ -203,44 +202,247 @@ static void zone_interfaces(struct vctx *c, struct ph_zone *z, size_t zi,
 			return;
 		z->ifnames[z->n_ifnames] = name;
 		z->ifname_locs[z->n_ifnames++] = it->loc;
-		r = strmap_add(&c->ifnames, name, zi, &other);
-		if (r < 0)
-			c->oom = true;
-		else if (r > 0)
-			verr(c, &it->loc, "interface '%s' is already in zone '%s'",
-			     v_q(c, s), v_q(c, c->p->zones[other].name));
 	}
+}
+
+/* ------------------------------------------------- one owner per interface */
+
+/* An interface pattern of some zone, by its literal part (without '*'). */
+struct ifpat {
+	const char *lit;
+	size_t len;
+	bool wild;
+	uint32_t zone, i;
+};
+
+static int ifpat_cmp(const void *a, const void *b)
+{
+	const struct ifpat *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int r = memcmp(x->lit, y->lit, n);
+
+	if (r)
+		return r;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->zone != y->zone)
+		return x->zone < y->zone ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Both ends of one overlap, each at its own location. */
+static void overlap(struct vctx *c, const struct ifpat *a, const struct ifpat *b)
+{
+	const struct ph_zone *za = &c->p->zones[a->zone], *zb = &c->p->zones[b->zone];
+	const char *na = za->ifnames[a->i], *nb = zb->ifnames[b->i];
+
+	if (!strcmp(na, nb) && a->zone == b->zone) {
+		verr(c, &za->ifname_locs[a->i], "interface '%s' is listed twice in "
+		     "zone '%s'", v_q(c, na), v_q(c, za->name));
+		verr(c, &zb->ifname_locs[b->i], "interface '%s' is listed twice in "
+		     "zone '%s'", v_q(c, nb), v_q(c, zb->name));
+		return;
+	}
+	if (!strcmp(na, nb)) {
+		verr(c, &za->ifname_locs[a->i], "interface '%s' is also in zone "
+		     "'%s' (an interface belongs to one zone)", v_q(c, na),
+		     v_q(c, zb->name));
+		verr(c, &zb->ifname_locs[b->i], "interface '%s' is also in zone "
+		     "'%s' (an interface belongs to one zone)", v_q(c, nb),
+		     v_q(c, za->name));
+		return;
+	}
+	verr(c, &za->ifname_locs[a->i], "interface '%s' of zone '%s' and '%s' of "
+	     "zone '%s' can match the same interface (an interface belongs to "
+	     "one zone)", v_q(c, na), v_q(c, za->name), v_q(c, nb), v_q(c, zb->name));
+	verr(c, &zb->ifname_locs[b->i], "interface '%s' of zone '%s' and '%s' of "
+	     "zone '%s' can match the same interface (an interface belongs to "
+	     "one zone)", v_q(c, nb), v_q(c, zb->name), v_q(c, na), v_q(c, za->name));
+}
+
+/*
+ * Two zones whose patterns can match one name: `eth0` and `eth*`, `eth*`
+ * and `et*`, one name twice. A trailing '*' matches any tail, so two
+ * patterns overlap iff they are equal or one is a wildcard whose literal
+ * part is a prefix of the other's. Sorted by literal part, the patterns a
+ * wildcard overlaps come right after it, and the names equal to an exact
+ * one too: n log n plus the overlaps. Patterns of one zone overlapping
+ * each other (`eth*` and `eth0` in lan) are harmless and allowed; one name
+ * twice is not.
+ */
+static void zones_one_owner(struct vctx *c)
+{
+	const struct pinhole_policy *p = c->p;
+	struct ifpat *v;
+	size_t n = 0;
+
+	for (size_t z = 0; z < p->n_zones; z++)
+		n += p->zones[z].n_ifnames;
+	if (n < 2 || !(v = v_xcalloc(c, n, sizeof(*v))))
+		return;
+	n = 0;
+	for (size_t z = 0; z < p->n_zones; z++)
+		for (size_t i = 0; i < p->zones[z].n_ifnames; i++) {
+			const char *s = p->zones[z].ifnames[i];
+			size_t len = strlen(s);
+			bool wild = len && s[len - 1] == '*';
+
+			v[n++] = (struct ifpat){ s, len - wild, wild, z, i };
+		}
+	qsort(v, n, sizeof(*v), ifpat_cmp);
+	for (size_t i = 0; i < n && !v_full(c); i++) {
+		for (size_t j = i + 1; j < n && !v_full(c); j++) {
+			bool same = v[j].len == v[i].len &&
+				    !memcmp(v[j].lit, v[i].lit, v[i].len);
+
+			if (!same && (!v[i].wild || v[j].len < v[i].len ||
+				      memcmp(v[j].lit, v[i].lit, v[i].len)))
+				break;
+			if (v[i].zone == v[j].zone &&
+			    strcmp(p->zones[v[i].zone].ifnames[v[i].i],
+				   p->zones[v[j].zone].ifnames[v[j].i]))
+				continue;
+			overlap(c, &v[i], &v[j]);
+		}
+	}
+	free(v);
+}
+
+/*
+ * `outside:`; absent, the zone named wan is outside and the other zones
+ * are inside, but a zone whose name starts with "wan" must say which it is:
+ * `wan6` or `wan_pppoe` taken for an inside zone accepts the internet.
+ */
+static void zone_outside(struct vctx *c, struct ph_zone *z,
+			 const struct ynode *k, const struct field *f)
+{
+	if (f->val) {
+		v_want_bool(c, f->val, "outside", &z->outside);
+		return;
+	}
+	z->outside = !strcmp(z->name, "wan");
+	if (!z->outside && !strncmp(z->name, "wan", 3))
+		verr(c, &k->loc, "say whether zone '%s' faces the internet: add "
+		     "'outside: true' (or 'outside: false' for an inside zone)",
+		     v_q(c, z->name));
+}
+
+/* `input:` of an inside zone: new connections to the router itself. */
+static void zone_input(struct vctx *c, struct ph_zone *z, const struct field *f)
+{
+	static const struct choice input[] = {
+		{ "accept", PH_V_ACCEPT }, { "drop", PH_V_DROP },
+		{ "reject", PH_V_REJECT } };
+	int val;
+
+	z->input = PH_V_ACCEPT;
+	if (!f->val)
+		return;
+	if (z->outside) {
+		verr(c, &f->key->loc, "'input' is for inside zones: what zone '%s' "
+		     "(outside) may open on the router is defaults.input and the "
+		     "'host: self' pinholes", v_q(c, z->name));
+		return;
+	}
+	if (!v_choose(c, f->val, "input", input, ARRAY_SIZE(input), &val))
+		z->input = val;
+}
+
+/* `reach:` of an inside zone: zone names, known once every zone is read. */
+static void zone_reach(struct vctx *c, struct ph_zone *z, const struct field *f)
+{
+	const struct pinhole_policy *p = c->p;
+	const struct ynode *v = f->val;
+	const struct ynode *const *items = &v;
+	bool *seen;
+	size_t n = 1;
+
+	if (!v)
+		return;
+	if (z->outside) {
+		verr(c, &f->key->loc, "'reach' is for inside zones: zone '%s' faces "
+		     "the internet and reaches the inside only through pinholes",
+		     v_q(c, z->name));
+		return;
+	}
+	if (v->kind == YN_SEQ) {
+		items = (const struct ynode *const *)v->kids;
+		n = v->n;
+	} else if (v->kind != YN_SCALAR || ynode_is_null(v)) {
+		verr(c, &v->loc, "'reach' must be a list of zone names (found %s)",
+		     v_describe(c, v));
+		return;
+	}
+	z->has_reach = true;
+	z->reach = v_xcalloc(c, n ? n : 1, sizeof(*z->reach));
+	seen = v_xcalloc(c, p->n_zones ? p->n_zones : 1, sizeof(*seen));
+	if (!z->reach || !seen) {
+		free(seen);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *s = v_want_str(c, items[i], "reach", "zone names");
+		struct misspell m;
+		size_t zi;
+
+		if (!s)
+			continue;
+		if (!strmap_get(&c->zones, s, &zi)) {
+			misspell_init(&m, s);
+			for (size_t j = 0; j < p->n_zones; j++)
+				misspell_try(&m, p->zones[j].name);
+			if (m.best)
+				verr(c, &items[i]->loc, "unknown zone '%s' in the reach "
+				     "of zone '%s'; did you mean '%s'?", v_q(c, s),
+				     v_q(c, z->name), m.best);
+			else
+				verr(c, &items[i]->loc, "unknown zone '%s' in the reach "
+				     "of zone '%s'", v_q(c, s), v_q(c, z->name));
+			continue;
+		}
+		if (!seen[zi])
+			z->reach[z->n_reach++] = (uint32_t)zi;
+		seen[zi] = true;
+	}
+	free(seen);
 }
 
 int v_do_zones(struct vctx *c, const struct field *f)
 {
 	const struct ynode *v = f->val;
 	struct pinhole_policy *p = c->p;
-	bool wan = false;
+	struct field *reach;
+	size_t n_outside = 0;
 
-	if (!v || ynode_is_null(v))
+	if (!v)
 		return 0;
+	if (ynode_is_null(v) || (v->kind == YN_MAP && !v->n))
+		return verr(c, &f->key->loc, "'zones' is empty: router mode needs "
+			    "an outside zone such as 'wan' (for host mode, leave "
+			    "'zones' out)");
 	if (v->kind != YN_MAP)
 		return verr(c, &v->loc, "'zones' must be a mapping of zone names "
 			    "to interfaces (found %s)", v_describe(c, v));
-	if (!v->n)
-		return 0;
 	p->router = true;
 	p->zones = v_xcalloc(c, v->n / 2, sizeof(*p->zones));
-	if (!p->zones)
+	reach = v_xcalloc(c, v->n / 2, sizeof(*reach));
+	if (!p->zones || !reach) {
+		free(reach);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < v->n && !v_full(c); i += 2) {
 		const struct ynode *k = v->kids[i], *zv = v->kids[i + 1];
-		struct field zf[] = { { .name = "interfaces" } };
+		struct field zf[] = { { .name = "interfaces" }, { .name = "outside" },
+				      { .name = "reach" }, { .name = "input" } };
 		size_t zi = p->n_zones;
 		struct ph_zone *z = &p->zones[zi];
+		unsigned int unknown;
 
 		if (!(z->name = xstrdup(c, k->str)))
 			break;
 		p->n_zones++;
 		z->loc = k->loc;
-		z->is_wan = !strcmp(k->str, "wan");
-		wan |= z->is_wan;
+		z->input = PH_V_ACCEPT;
 		if (!v_is_ident(k->str, ZONE_NAME_MAX))
 			verr(c, &k->loc, "invalid zone name '%s' (a letter, then "
 			     "letters, digits, '_' or '-'; at most %u characters)",
@@ -248,25 +450,34 @@ int v_do_zones(struct vctx *c, const struct field *f)
 		if (strmap_add(&c->zones, z->name, zi, NULL) < 0)
 			c->oom = true;
 		if (zv->kind != YN_MAP) {
+			z->outside = !strcmp(z->name, "wan");
+			n_outside += z->outside;
 			verr(c, &zv->loc, "zone '%s' must be a mapping with "
 			     "'interfaces:' (found %s)", v_q(c, k->str), v_describe(c, zv));
 			continue;
 		}
-		if (v_get_fields(c, zv, "zone", k->str, zf, ARRAY_SIZE(zf)) && !zf[0].val)
-			continue;
-		if (!zf[0].val)
+		unknown = v_get_fields(c, zv, "zone", k->str, zf, ARRAY_SIZE(zf));
+		zone_outside(c, z, k, &zf[1]);
+		n_outside += z->outside;
+		zone_input(c, z, &zf[3]);
+		reach[zi] = zf[2];
+		if (zf[0].val)
+			zone_interfaces(c, z, zf[0].val);
+		else if (!unknown)	/* else a misspelt key explains it */
 			verr(c, &k->loc, "zone '%s' needs 'interfaces:'", v_q(c, k->str));
-		else
-			zone_interfaces(c, z, zi, zf[0].val, zf[0].key);
 	}
+	for (size_t zi = 0; zi < p->n_zones && !v_full(c); zi++)
+		zone_reach(c, &p->zones[zi], &reach[zi]);
+	free(reach);
 	if (v_full(c))
 		return -1;
-	if (!wan)
-		return verr(c, &f->key->loc, "router mode needs a zone named "
-			    "'wan' (the outside)");
-	if (p->n_zones < 2)
+	zones_one_owner(c);
+	if (!n_outside)
+		return verr(c, &f->key->loc, "router mode needs an outside zone: "
+			    "one named 'wan', or one with 'outside: true'");
+	if (n_outside == p->n_zones)
 		return verr(c, &f->key->loc, "router mode needs an inside zone "
-			    "besides 'wan'");
+			    "besides the outside ones");
 	return 0;
 }
 
@@ -377,7 +588,6 @@ void v_vctx_free(struct vctx *c)
 {
 	strmap_free(&c->zones);
 	strmap_free(&c->hosts);
-	strmap_free(&c->ifnames);
 	strmap_free(&c->names);
 	free(c->host_bad);
 	free(c->ok);
@@ -394,7 +604,6 @@ int policy_validate(const struct ynode *root, struct pinhole_policy *p,
 
 	strmap_init(&c.zones);
 	strmap_init(&c.hosts);
-	strmap_init(&c.ifnames);
 	strmap_init(&c.names);
 	v_validate_root(&c, root);
 	if (pinhole_diag_full(d))

@@ -144,16 +144,16 @@ static int host_zone(struct vctx *c, struct ph_host *h, const struct ynode *v)
 
 		misspell_init(&m, s);
 		for (size_t i = 0; i < c->p->n_zones; i++)
-			if (!c->p->zones[i].is_wan)
+			if (!c->p->zones[i].outside)
 				misspell_try(&m, c->p->zones[i].name);
 		if (m.best)
 			return verr(c, &v->loc, "unknown zone '%s'; did you mean "
 				    "'%s'?", v_q(c, s), m.best);
 		return verr(c, &v->loc, "unknown zone '%s'", v_q(c, s));
 	}
-	if (c->p->zones[zi].is_wan)
-		return verr(c, &v->loc, "host '%s' cannot be in zone 'wan' (the "
-			    "outside)", v_q(c, h->name));
+	if (c->p->zones[zi].outside)
+		return verr(c, &v->loc, "host '%s' cannot be in zone '%s' (an "
+			    "outside zone)", v_q(c, h->name), v_q(c, s));
 	h->zone = (int)zi;
 	return 0;
 }

@@ -38,7 +38,6 @@ struct vctx {
 	bool oom;
 	struct strmap zones;	/* name → index */
 	struct strmap hosts;
-	struct strmap ifnames;	/* interface → zone index */
 	struct strmap names;	/* pinhole name → index */
 	bool *host_bad;		/* the host had errors: skip checks built on it */
 	/* the pinhole being parsed: where its host: and from: are */

@@ -64,7 +64,6 @@ struct policy_stream *policy_stream_new(struct pinhole_policy *p,
 	stream_reserve(&s->c, len);
 	strmap_init(&s->c.zones);
 	strmap_init(&s->c.hosts);
-	strmap_init(&s->c.ifnames);
 	strmap_init(&s->c.names);
 	return s;
 }

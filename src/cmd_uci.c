@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Copyright (C) 2026 The pinhole authors. */
 /*
- * pinhole uci POLICY [--batch]: the policy's pinholes as OpenWrt fw4
- * /etc/config/firewall sections, or as a `uci batch` script.
+ * pinhole uci POLICY [--batch] [--zones]: the policy's pinholes as OpenWrt
+ * fw4 /etc/config/firewall sections, or as a `uci batch` script; with
+ * --zones its zones and forwardings first.
  */
 #include "config.h"
 
@@ -15,19 +16,21 @@
 #include "cmd.h"
 #include "util.h"
 
-#define UCI_ARGS "POLICY [--batch]"
+#define UCI_ARGS "POLICY [--batch] [--zones]"
 
 int cmd_uci(int argc, char **argv)
 {
 	struct pinhole_ruleset *r = NULL;
 	struct pinhole_diag *d = NULL;
 	const char *path = NULL;
-	bool batch = false;
+	int flags = 0;
 	int ret, err;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--batch"))
-			batch = true;
+			flags |= PINHOLE_UCI_BATCH;
+		else if (!strcmp(argv[i], "--zones"))
+			flags |= PINHOLE_UCI_ZONES;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return usage_error(argv[0], UCI_ARGS);
 		else if (path)
@@ -46,7 +49,7 @@ int cmd_uci(int argc, char **argv)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	err = pinhole_ruleset_uci(r, d, stdout, batch);
+	err = pinhole_ruleset_uci(r, d, stdout, flags);
 	pinhole_diag_print(d, stderr);
 	if (err == -1) {
 		ret = EXIT_POLICY;

@@ -28,7 +28,7 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "check",   cmd_check,   "POLICY", "validate a policy; print diagnostics" },
 	{ "compile", cmd_compile, "POLICY", "print the ruleset as an nft script" },
-	{ "uci",     cmd_uci,     "POLICY [--batch]", "OpenWrt fw4 /etc/config/firewall sections" },
+	{ "uci",     cmd_uci,     "POLICY [--batch] [--zones]", "OpenWrt fw4 /etc/config/firewall sections" },
 	{ "apply",   cmd_apply,   "POLICY [--confirm S] [--boot]", "atomically replace the live table" },
 	{ "confirm", cmd_confirm, "", "keep what the pending 'apply --confirm' loaded" },
 	{ "diff",    cmd_diff,    "POLICY", "what apply would change, as a unified diff" },

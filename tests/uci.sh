@@ -5,7 +5,8 @@
 # --batch, NNN-name.batch (the `uci batch` script); or, when fw4 cannot
 # express it, fails with exit 2, nothing on stdout and exactly NNN-name.err
 # on stderr, in both forms. Compile warnings on stderr must match
-# NNN-name.warn. Every example in examples/ has its expected output in
+# NNN-name.warn. NNN-name.args, when present, holds more arguments
+# (--zones). Every example in examples/ has its expected output in
 # tests/golden/uci/examples/. (tests/unit/uci reads the output back and
 # compares it with the IR.)
 #   UPDATE=1 sh tests/uci.sh   regenerates the expected files (review!)
@@ -17,10 +18,11 @@ trap 'rm -rf "$tmp"' EXIT
 # run FORM DIR NAME: $tmp/FORM.out, $tmp/FORM.err, $tmp/FORM.rc
 run() {
 	form=$1 dir=$2 name=$3
+	args=$(cat "$dir/${name%.yaml}.args" 2>/dev/null)
 	if [ "$form" = batch ]; then
-		( cd "$dir" && $PINHOLE_WRAPPER "$PINHOLE" uci "$name" --batch )
+		( cd "$dir" && $PINHOLE_WRAPPER "$PINHOLE" uci "$name" --batch $args )
 	else
-		( cd "$dir" && $PINHOLE_WRAPPER "$PINHOLE" uci "$name" )
+		( cd "$dir" && $PINHOLE_WRAPPER "$PINHOLE" uci "$name" $args )
 	fi >"$tmp/$form.out" 2>"$tmp/$form.err"
 	echo $? >"$tmp/$form.rc"
 }
@@ -95,7 +97,7 @@ each_golden "$srcdir/tests/golden/uci"
 # The command line.
 "$PINHOLE" uci >/dev/null 2>"$tmp/usage"
 r=$?
-if [ $r -eq 2 ] && grep -q '^Usage: pinhole uci POLICY \[--batch\]$' "$tmp/usage"; then
+if [ $r -eq 2 ] && grep -q '^Usage: pinhole uci POLICY \[--batch\] \[--zones\]$' "$tmp/usage"; then
 	pass "uci without a policy: usage, exit 2"
 else
 	fail "uci without a policy: expected usage and exit 2 (got $r)"
@@ -113,6 +115,14 @@ if [ $r -eq 2 ] && [ ! -s "$tmp/o" ]; then
 	pass "uci of a missing file: exit 2, no output"
 else
 	fail "uci of a missing file: expected exit 2 (got $r)"
+fi
+"$PINHOLE" uci --zones "$srcdir/examples/host-debian-web.yaml" >"$tmp/o" 2>"$tmp/e"
+r=$?
+if [ $r -eq 2 ] && [ ! -s "$tmp/o" ] && grep -q 'error: uci --zones: the policy has no zones' "$tmp/e"; then
+	pass "uci --zones of a host-mode policy: exit 2, an error, no output"
+else
+	fail "uci --zones of a host-mode policy: expected exit 2 and an error (got $r)"
+	sed 's/^/# stderr: /' "$tmp/e"
 fi
 echo "1..$n"
 [ "$failed" = 0 ]

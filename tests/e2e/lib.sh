@@ -23,6 +23,9 @@
 #         of examples/ports-lists-ranges.yaml)
 #   nas   2001:db8:1:2::1234:5678, 192.0.2.78 (interface ID ::1234:5678 of
 #         examples/nas-suffix.yaml); later also 2001:db8:1:3::1234:5678
+#   up    a second uplink, only for the cases that draw it (up_link):
+#         2001:db8:e2::2, 198.18.2.2 on the router's wan1 (2001:db8:e2::1,
+#         198.18.2.1)
 
 E2E_T=${E2E_T:-2}		# seconds a probe waits for an answer
 E2E_READ_T=5			# seconds a connected TCP probe waits for the banner
@@ -40,6 +43,7 @@ FAR6=2001:db8:fa::2 WAN_FAR6=2001:db8:fa::1 FAR4=198.18.0.2 WAN_FAR4=198.18.0.1
 SRV6=2001:db8:1:2::80 SRV6APP=2001:db8:1:2::81 SRV4=192.0.2.80
 CLI6=2001:db8:1:2::27 CLI4=192.0.2.27
 NAS6=2001:db8:1:2::1234:5678 NAS6B=2001:db8:1:3::1234:5678 NAS4=192.0.2.78
+UP=$P-up UP6=2001:db8:e2::2 UP4=198.18.2.2 RTR_UP6=2001:db8:e2::1 RTR_UP4=198.18.2.1
 
 # Listeners: every port answers "<host> <proto>/<port> [<peer>]".
 SRV_TCP="7 22 80 443 445 3306 7999 8000 8080 8081 8443 8999 9000"
@@ -212,6 +216,33 @@ topo_up() {
 		return 1
 }
 
+# up_link: the second uplink, namespace up on the router's wan1 (the cases
+# that need it call it; it is drawn once, and cleanup deletes it with the
+# others).
+up_link() {
+	[ -n "${UP_DRAWN:-}" ] && return 0
+	UP_DRAWN=1
+	NSES="$NSES $UP"
+	ns_new "$UP" &&
+	ip -n "$RTR" link add wan1 type veth peer name eth0 netns "$UP" &&
+	ip -n "$RTR" addr add "$RTR_UP6/64" dev wan1 nodad &&
+	ip -n "$RTR" addr add "$RTR_UP4/24" dev wan1 &&
+	ip -n "$RTR" link set wan1 up &&
+	ip -n "$UP" addr add "$UP6/64" dev eth0 nodad &&
+	ip -n "$UP" addr add "$UP4/24" dev eth0 &&
+	ip -n "$UP" link set eth0 up &&
+	ip -n "$UP" -6 route add 2001:db8:1::/48 via "$RTR_UP6" dev eth0 &&
+	ip -n "$UP" -4 route add 192.0.2.0/24 via "$RTR_UP4" dev eth0 || return 1
+	i=0
+	while [ $i -lt 50 ]; do
+		ip -n "$UP" link show eth0 | grep -q LOWER_UP &&
+			ip -n "$RTR" link show wan1 | grep -q LOWER_UP && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # links_ready: every veth end up with carrier (bounded).
 links_ready() {
 	i=0
@@ -367,6 +398,8 @@ ep() {
 	cli6) echo "$CLI $CLI6" ;;	cli4) echo "$CLI $CLI4" ;;
 	nas6) echo "$NAS $NAS6" ;;	nas6b) echo "$NAS $NAS6B" ;;
 	nas4) echo "$NAS $NAS4" ;;
+	up6) echo "$UP $UP6" ;;		up4) echo "$UP $UP4" ;;
+	rtr6up) echo "$RTR $RTR_UP6" ;;	rtr4up) echo "$RTR $RTR_UP4" ;;
 	*) echo "ep: unknown endpoint $1" >&2; return 1 ;;
 	esac
 }

@@ -407,7 +407,8 @@ static bool is(const char *got, const char *want)
 	return got && want && !strcmp(got, want);
 }
 
-static bool check_rule(const struct sec *s, const struct ir_pinhole *lp)
+static bool check_rule(const struct sec *s, const struct ir_pinhole *lp,
+		       const char *src)
 {
 	static const char *const keys[] = {
 		"name", "src", "src_ip", "dest", "proto", "dest_ip", "dest_port",
@@ -421,8 +422,8 @@ static bool check_rule(const struct sec *s, const struct ir_pinhole *lp)
 		return false;
 	if (!is(get(s, "name", false, 0), lp->name))
 		return fail("name '%s' is not '%s'", nz(get(s, "name", false, 0)), lp->name);
-	if (!is(get(s, "src", false, 0), "wan"))
-		return fail("src is not wan");
+	if (!is(get(s, "src", false, 0), src))
+		return fail("src is not %s", src);
 	if (self ? !!get(s, "dest", false, 0) : !is(get(s, "dest", false, 0), lp->dest_zone))
 		return fail("dest is wrong for %s", lp->name);
 	if (!proto_match(get(s, "proto", false, 0), lp->protos))
@@ -447,7 +448,7 @@ static bool check_rule(const struct sec *s, const struct ir_pinhole *lp)
 }
 
 static bool check_redirect(const struct sec *s, const struct ir_pinhole *lp,
-			   size_t i, size_t j, unsigned int k)
+			   size_t i, size_t j, unsigned int k, const char *src)
 {
 	static const char *const keys[] = {
 		"name", "src", "src_ip", "src_dport", "dest", "dest_ip",
@@ -468,7 +469,7 @@ static bool check_redirect(const struct sec *s, const struct ir_pinhole *lp,
 		return false;
 	if (!is(get(s, "name", false, 0), name))
 		return fail("name '%s' is not '%s'", nz(get(s, "name", false, 0)), name);
-	if (!is(get(s, "src", false, 0), "wan") ||
+	if (!is(get(s, "src", false, 0), src) ||
 	    !is(get(s, "dest", false, 0), lp->dest_zone))
 		return fail("src/dest zones of %s are wrong", name);
 	if (count(s, "src_ip") != (lp->n_from ? 1u : 0u) || get(s, "src_ip", true, 0) ||
@@ -490,27 +491,45 @@ static bool check_redirect(const struct sec *s, const struct ir_pinhole *lp,
 	return true;
 }
 
-/* Walk the IR in order; each pinhole consumes its sections. */
+/* The src zones a pinhole is printed for: every outside zone, or "wan". */
+static size_t src_zones(const struct pinhole_ruleset *r, const char **v, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t z = 0; z < r->n_zones && n < cap; z++)
+		if (r->zones[z].outside)
+			v[n++] = r->zones[z].name;
+	if (!n)
+		v[n++] = "wan";
+	return n;
+}
+
+/* Walk the IR in order; each pinhole consumes its sections, per src zone. */
 static bool conf_matches_ir(const struct conf *c, const struct pinhole_ruleset *r)
 {
+	const char *srcs[32];
+	size_t n_srcs = src_zones(r, srcs, 32);
 	unsigned int si = 0;
 
 	for (size_t p = 0; p < r->n_pinholes; p++) {
 		const struct ir_pinhole *lp = &r->pinholes[p];
 
-		if (!lp->dnat) {
-			if (si >= c->n)
-				return fail("no section for pinhole %s", lp->name);
-			if (!check_rule(&c->secs[si++], lp))
-				return false;
-			continue;
-		}
-		for (size_t i = 0, k = 1; i < lp->n_ports; i++) {
-			for (size_t j = 0; j < (lp->n_from ? lp->n_from : 1); j++, k++) {
+		for (size_t z = 0; z < n_srcs; z++) {
+			if (!lp->dnat) {
 				if (si >= c->n)
-					return fail("missing redirect for %s", lp->name);
-				if (!check_redirect(&c->secs[si++], lp, i, j, (unsigned int)k))
+					return fail("no section for pinhole %s", lp->name);
+				if (!check_rule(&c->secs[si++], lp, srcs[z]))
 					return false;
+				continue;
+			}
+			for (size_t i = 0, k = 1; i < lp->n_ports; i++) {
+				for (size_t j = 0; j < (lp->n_from ? lp->n_from : 1); j++, k++) {
+					if (si >= c->n)
+						return fail("missing redirect for %s", lp->name);
+					if (!check_redirect(&c->secs[si++], lp, i, j,
+							    (unsigned int)k, srcs[z]))
+						return false;
+				}
 			}
 		}
 	}

@@ -238,7 +238,7 @@ static void full_policy(void)
 	if (!p)
 		return;
 	is_str(p->table, "edge", "table");
-	ok(p->router && p->n_zones == 2 && p->zones[0].is_wan &&
+	ok(p->router && p->n_zones == 2 && p->zones[0].outside &&
 	   p->zones[0].n_ifnames == 2 && !strcmp(p->zones[0].ifnames[1], "ppp*") &&
 	   p->zones[1].n_ifnames == 1 && p->zones[0].ifname_locs[1].line == 4 &&
 	   p->zones[0].ifname_locs[1].col == 28, "zones");
