@@ -451,6 +451,7 @@ static void test_other_images(void)
 		free(m);
 		free(img);
 		name[PINHOLE_TABLE_NAME_MAX] = 'a';
+		name[PINHOLE_TABLE_NAME_MAX + 1] = 0;
 		r = ir_ruleset_new(name);
 		ok(r && serial_write_ruleset(r, NULL, &img, &len) == -EINVAL,
 		   "and by the writer");
