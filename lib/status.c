@@ -431,52 +431,29 @@ static void print_drops(FILE *f, const struct pinhole_ruleset *live)
 	}
 }
 
-EXPORT_SYMBOL(pinhole_ruleset_status);
-int pinhole_ruleset_status(const struct pinhole_ruleset *live,
-			   unsigned int flags, FILE *f)
+static void print_json_pinholes(FILE *f, const struct table *t)
 {
-	bool json = flags & PINHOLE_STATUS_JSON;
-	struct table t = { 0 };
-	int ret = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct entry *e = &t->v[i];
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_str(f, e->name);
+		fputs(",\"host\":", f);
+		json_str(f, e->host);
+		fputs(",\"proto\":", f);
+		json_str(f, e->proto);
+		fputs(",\"ports\":", f);
+		json_str(f, e->ports);
+		fprintf(f, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+			e->packets, e->bytes);
+	}
+}
+
+static void print_json_drops(FILE *f, const struct pinhole_ruleset *live)
+{
 	bool first = true;
 
-	strmap_init(&t.names);
-	for (size_t i = 0; i < live->n_sets && !ret; i++)
-		ret = from_set(&t, live->sets[i]);
-	for (size_t i = 0; i < live->n_chains && !ret; i++)
-		for (size_t j = 0; j < live->chains[i]->n_rules && !ret; j++)
-			ret = from_rule(&t, &live->chains[i]->rules[j]);
-	if (ret)
-		goto out;
-	if (json) {
-		fputs("{\"table\":", f);
-		json_str(f, live->table);
-		fputs(",\"pinholes\":[", f);
-		for (size_t i = 0; i < t.n; i++) {
-			const struct entry *e = &t.v[i];
-
-			fputs(i ? ",{\"name\":" : "{\"name\":", f);
-			json_str(f, e->name);
-			fputs(",\"host\":", f);
-			json_str(f, e->host);
-			fputs(",\"proto\":", f);
-			json_str(f, e->proto);
-			fputs(",\"ports\":", f);
-			json_str(f, e->ports);
-			fprintf(f, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
-				e->packets, e->bytes);
-		}
-	} else {
-		fputs("table inet ", f);
-		put_esc(f, live->table, 0);
-		fputs("\n\n", f);
-		print_plain(f, &t);
-	}
-	if (json)
-		fputs("],\"drops\":[", f);
-	else
-		print_drops(f, live);
-	for (size_t i = 0; i < live->n_chains && json; i++) {
+	for (size_t i = 0; i < live->n_chains; i++) {
 		const struct ir_chain *c = live->chains[i];
 
 		for (size_t j = 0; j < c->n_rules; j++) {
@@ -495,8 +472,39 @@ int pinhole_ruleset_status(const struct pinhole_ruleset *live,
 			first = false;
 		}
 	}
-	if (json)
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_status);
+int pinhole_ruleset_status(const struct pinhole_ruleset *live,
+			   unsigned int flags, FILE *f)
+{
+	bool json = flags & PINHOLE_STATUS_JSON;
+	struct table t = { 0 };
+	int ret = 0;
+
+	strmap_init(&t.names);
+	for (size_t i = 0; i < live->n_sets && !ret; i++)
+		ret = from_set(&t, live->sets[i]);
+	for (size_t i = 0; i < live->n_chains && !ret; i++)
+		for (size_t j = 0; j < live->chains[i]->n_rules && !ret; j++)
+			ret = from_rule(&t, &live->chains[i]->rules[j]);
+	if (ret)
+		goto out;
+	if (json) {
+		fputs("{\"table\":", f);
+		json_str(f, live->table);
+		fputs(",\"pinholes\":[", f);
+		print_json_pinholes(f, &t);
+		fputs("],\"drops\":[", f);
+		print_json_drops(f, live);
 		fputs("]}\n", f);
+	} else {
+		fputs("table inet ", f);
+		put_esc(f, live->table, 0);
+		fputs("\n\n", f);
+		print_plain(f, &t);
+		print_drops(f, live);
+	}
 out:
 	strmap_free(&t.names);
 	free(t.v);
