@@ -136,7 +136,7 @@ void pinhole_note(struct pinhole_diag *d, const struct pinhole_loc *loc,
 
 bool pinhole_diag_full(const struct pinhole_diag *d)
 {
-	return d->errors >= PINHOLE_DIAG_MAX_ERRORS;
+	return d->errors >= PINHOLE_DIAG_STOP_ERRORS;
 }
 
 EXPORT_SYMBOL(pinhole_diag_errors);
@@ -190,8 +190,10 @@ static void print_records(const struct pinhole_diag *d, FILE *f)
 			fprintf(f, "%s: %s: %s\n", file, sevname[r->sev], r->msg);
 	}
 	if (d->dropped)
-		fprintf(f, "%s: note: too many errors; %u more not shown\n",
-			last_file ? last_file : "pinhole", d->dropped);
+		fprintf(f, "%s: note: too many errors; %s%u more not shown\n",
+			last_file ? last_file : "pinhole",
+			d->errors >= PINHOLE_DIAG_STOP_ERRORS ? "at least " : "",
+			d->dropped);
 	if (d->oom)
 		fprintf(f, "pinhole: error: out of memory while reporting diagnostics\n");
 	free(sorted);

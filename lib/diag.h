@@ -10,6 +10,12 @@
 
 /* Errors kept before the rest are only counted (nftables parser_max_errors). */
 #define PINHOLE_DIAG_MAX_ERRORS 10
+/*
+ * Errors counted before pinhole_diag_full() tells the parsers to stop: far
+ * past PINHOLE_DIAG_MAX_ERRORS, so that "N more not shown" is a count, but
+ * bounded, so that a file of nothing but errors costs little.
+ */
+#define PINHOLE_DIAG_STOP_ERRORS 10000
 
 enum pinhole_severity {
 	PINHOLE_SEV_ERROR,
@@ -31,7 +37,7 @@ void pinhole_warning(struct pinhole_diag *d, const struct pinhole_loc *loc,
 void pinhole_note(struct pinhole_diag *d, const struct pinhole_loc *loc,
 		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* True once PINHOLE_DIAG_MAX_ERRORS errors are queued: parsers may stop. */
+/* True once PINHOLE_DIAG_STOP_ERRORS errors are counted: parsers may stop. */
 bool pinhole_diag_full(const struct pinhole_diag *d);
 
 #endif

@@ -410,9 +410,13 @@ int pinhole_state_rollback_load(struct pinhole_state *ps, uint64_t token,
 EXPORT_SYMBOL(pinhole_state_expire);
 int pinhole_state_expire(struct pinhole_state *ps)
 {
+	struct serial_timer t;
 	int ret = 0;
 
 	keep_first(&ret, state_rename(ps->st, STATE_TIMER, STATE_EXPIRED));
+	/* rename keeps the apply's mtime; the record's time is the rollback's */
+	if (!ret && !state_load_timer(ps->st, STATE_EXPIRED, &t))
+		state_save_timer(ps->st, STATE_EXPIRED, &t);
 	keep_first(&ret, state_remove(ps->st, STATE_PENDING));
 	keep_first(&ret, state_remove(ps->st, STATE_ROLLBACK));
 	keep_first(&ret, state_sync(ps->st));

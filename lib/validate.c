@@ -59,6 +59,49 @@ static int do_version(struct vctx *c, const struct ynode *root,
 	return 0;
 }
 
+/*
+ * The words nft 1.0.6 will not take as a table name in `table inet NAME`
+ * (its scanner returns a keyword token there), found by feeding every
+ * token name of libnftables to `nft -c -f` in a scratch namespace. nft
+ * 1.0.6 does not accept a quoted table name either ("unexpected quoted
+ * string, expecting string"), so such a name is refused: the compile
+ * output must load with `nft -f`. Sorted for bsearch (LC_ALL=C order).
+ */
+static const char *const nft_keywords[] = {
+	"accept", "add", "ah", "all", "arp", "auto-merge", "bridge", "cgroup",
+	"chain", "comment", "comp", "constant", "continue", "counter", "cpu",
+	"create", "ct", "day", "dccp", "define", "delete", "describe",
+	"device", "devices", "dnat", "drop", "dst", "dup", "dynamic", "ecn",
+	"element", "elements", "esp", "ether", "exists", "expires", "export",
+	"exthdr", "fib", "flags", "flow", "flowtable", "flush", "frag", "fwd",
+	"gc-interval", "get", "goto", "handle", "hbh", "hook", "hour",
+	"ibriport", "ibrname", "icmp", "icmpv6", "igmp", "iif", "iifgroup",
+	"iifname", "iiftype", "import", "include", "index", "inet", "insert",
+	"interval", "ip", "ip6", "ipsec", "jhash", "jump", "limit", "list",
+	"log", "map", "mark", "masquerade", "meta", "meter", "mh", "missing",
+	"monitor", "netdev", "nftrace", "notrack", "numgen", "obriport",
+	"obrname", "offload", "oif", "oifgroup", "oifname", "oiftype", "or",
+	"osf", "pkttype", "policy", "position", "priority", "queue", "quota",
+	"random", "redefine", "redirect", "reject", "rename", "replace",
+	"reset", "return", "rt", "rt0", "rt2", "rtclassid", "rule", "ruleset",
+	"sctp", "secmark", "set", "size", "skgid", "skuid", "snat", "socket",
+	"srh", "symhash", "synproxy", "table", "tcp", "th", "time", "timeout",
+	"tproxy", "type", "typeof", "udp", "udplite", "undefine", "update",
+	"vlan", "vmap", "xt",
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool is_nft_keyword(const char *s)
+{
+	return bsearch(&s, nft_keywords, sizeof(nft_keywords) /
+		       sizeof(nft_keywords[0]), sizeof(nft_keywords[0]),
+		       cmp_str) != NULL;
+}
+
 static int do_table(struct vctx *c, const struct field *f)
 {
 	const char *s = PINHOLE_DEFAULT_TABLE;
@@ -71,6 +114,10 @@ static int do_table(struct vctx *c, const struct field *f)
 			return verr(c, &f->val->loc, "invalid table name '%s' (a letter, "
 				    "then letters, digits, '_' or '-'; at most %u "
 				    "characters)", v_q(c, s), PINHOLE_TABLE_NAME_MAX);
+		if (is_nft_keyword(s))
+			return verr(c, &f->val->loc, "table name '%s' is an nft "
+				    "keyword: `nft -f` could not load the compiled "
+				    "ruleset (choose another name)", s);
 	}
 	c->p->table = xstrdup(c, s);
 	return 0;

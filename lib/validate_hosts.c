@@ -75,6 +75,25 @@ static int host_ipv6(struct vctx *c, struct ph_host *h, const struct ynode *v)
 				    "its last %u bits", v_q(c, s), a.plen);
 		if (!addr_has_host_bits(a.addr, 128, 0))
 			return verr(c, &v->loc, "suffix '%s' is all zeros", v_q(c, s));
+		/*
+		 * An interface ID is 64 bits (RFC 4291 2.5.1): /-64 names one
+		 * interface in every /64 the router forwards to. A shorter
+		 * suffix leaves bits of the IID free, so it opens 2^(64-N)
+		 * addresses in each subnet (::1/-1: half of every one): the
+		 * "whole subnet" warning's case, not one host.
+		 */
+		if (a.plen < 64) {
+			char share[32];
+
+			if (a.plen == 1)
+				snprintf(share, sizeof(share), "half of all addresses");
+			else
+				snprintf(share, sizeof(share), "1 in 2^%u addresses", a.plen);
+			v_warn(c, &v->loc, "suffix '%s' is shorter than a 64-bit "
+			       "interface ID: it matches 2^%u addresses in every /64 "
+			       "subnet (%s), not one host", v_q(c, s), 64 - a.plen,
+			       share);
+		}
 		return 0;
 	}
 	if (a.plen == 128) {

@@ -417,7 +417,8 @@ static int pinhole_name(struct vctx *c, struct ph_pinhole *ph, size_t idx,
 		    "at %u:%u)%s", v_q(c, ph->name), first->name_loc.line,
 		    first->name_loc.col,
 		    ph->name_given && first->name_given ? "" :
-		    "; give one of them a name:");
+		    "; set 'name' on one of them (the default name is "
+		    "<host>-<first port>)");
 }
 
 int v_parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)

@@ -49,6 +49,7 @@ struct builder {
 	struct arena_mark mark;	/* where the current streamed child began */
 	int fd;			/* input: buf, or this file when buf is NULL */
 	size_t read_total;
+	bool bom_checked;	/* read_fd() looked for a byte order mark */
 };
 
 void ydoc_free(struct ydoc *doc)
@@ -466,6 +467,14 @@ static bool handle(struct builder *b, const yaml_event_t *e, unsigned int *docs)
 	}
 }
 
+/*
+ * A UTF-8 byte order mark, which some Windows editors write. libyaml skips
+ * one only while it detects the encoding, and parse() fixes the encoding to
+ * UTF-8 (so that UTF-16 is refused), so it is dropped here: the file's
+ * first line and column are the ones after it, as an editor shows them.
+ */
+#define UTF8_BOM "\xef\xbb\xbf"
+
 /* libyaml read handler: @fd in chunks, at most YDOC_MAX_BYTES in all */
 static int read_fd(void *data, unsigned char *buf, size_t size, size_t *got)
 {
@@ -478,6 +487,14 @@ static int read_fd(void *data, unsigned char *buf, size_t size, size_t *got)
 	if (r < 0)
 		return 0;
 	b->read_total += (size_t)r;
+	if (!b->bom_checked && r > 0) {
+		/* libyaml asks for at least a few KiB: the mark is in one read */
+		b->bom_checked = true;
+		if (r >= 3 && !memcmp(buf, UTF8_BOM, 3)) {
+			memmove(buf, buf + 3, (size_t)r - 3);
+			r -= 3;
+		}
+	}
 	*got = (size_t)r;
 	return b->read_total <= YDOC_MAX_BYTES;
 }
@@ -493,6 +510,10 @@ static int parse(struct builder *b, struct ydoc **out)
 	if (b->buf && b->len > YDOC_MAX_BYTES)
 		return pinhole_error(b->d, &whole, "policy is too large (%zu bytes; "
 				     "the limit is 16 MiB)", b->len);
+	if (b->buf && b->len >= 3 && !memcmp(b->buf, UTF8_BOM, 3)) {
+		b->buf += 3;
+		b->len -= 3;
+	}
 	b->doc = calloc(1, sizeof(*b->doc));
 	if (!b->doc)
 		return -ENOMEM;

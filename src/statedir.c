@@ -8,11 +8,31 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
 
 #include "pinhole.h"
 #include "apply.h"
 #include "cmd.h"
 #include "syserr.h"
+
+/* CAP_NET_ADMIN in the effective set (/proc/self/status CapEff) */
+static bool has_net_admin(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return geteuid() == 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	if (!found)
+		return geteuid() == 0;
+	return caps & (1ULL << CAP_NET_ADMIN);
+}
 
 int cli_state_open(struct pinhole_state **st, unsigned int lock_ms)
 {
@@ -21,7 +41,13 @@ int cli_state_open(struct pinhole_state **st, unsigned int lock_ms)
 
 	ret = pinhole_state_open(g_opts.state_dir, st, &why);
 	if (ret) {
-		if (why)
+		/* the real obstacle: the directory is root's because the job is */
+		if (!has_net_admin())
+			fprintf(stderr, "%s: changing the ruleset needs root or "
+				"CAP_NET_ADMIN (the state directory %s%s %s)\n", prog,
+				g_opts.state_dir, why ? "" : ":",
+				why ? why : strerror(-ret));
+		else if (why)
 			fprintf(stderr, "%s: state directory %s %s; refusing to use it\n",
 				prog, g_opts.state_dir, why);
 		else

@@ -34,13 +34,20 @@ int main(void)
 
 		pinhole_error(d, &l, "error %u", i);
 	}
-	ok(pinhole_diag_full(d), "diag is full after the cap");
+	ok(!pinhole_diag_full(d), "parsers go on past the cap, to count the rest");
 	ok(pinhole_diag_errors(d) == 15, "errors past the cap still counted");
 	out = diag_text(d);
 	ok(strstr(out, "x.yaml:10:1: error: error 10\n") && !strstr(out, "error 11\n"),
 	   "only the first %d errors print", PINHOLE_DIAG_MAX_ERRORS);
 	ok(strstr(out, "x.yaml: note: too many errors; 5 more not shown\n") != NULL,
 	   "the rest are summarised");
+	free(out);
+	for (unsigned int i = 16; i <= PINHOLE_DIAG_STOP_ERRORS; i++)
+		pinhole_error(d, NULL, "error %u", i);
+	ok(pinhole_diag_full(d), "diag is full after %d errors", PINHOLE_DIAG_STOP_ERRORS);
+	out = diag_text(d);
+	ok(strstr(out, "x.yaml: note: too many errors; at least 9990 more not shown\n") != NULL,
+	   "once parsers may have stopped, the count is a lower bound");
 	free(out);
 	pinhole_diag_free(d);
 	pinhole_diag_free(NULL);

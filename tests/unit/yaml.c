@@ -120,6 +120,18 @@ static void refusals(void)
 	}
 	bad("version: 1\ntable: \xff\n", "p.yaml:2:8: error: invalid leading "
 	    "UTF-8 octet (0xff)\n", "bad UTF-8");
+	{
+		int ret;
+		char *s = load("\xef\xbb\xbfversion: 1\ntable: t\n", &ret, NULL);
+
+		ok(ret == 0, "a UTF-8 byte order mark is skipped");
+		is_str(s, "", "a byte order mark: no message");
+		free(s);
+		s = load("\xef\xbb\xbfversion: 2\n", &ret, NULL);
+		is_str(s, "p.yaml:1:10: error: unsupported policy version '2' (this "
+		       "pinhole reads version 1)\n", "columns start after the mark");
+		free(s);
+	}
 
 	/* 16 nested lists inside the root mapping would be depth 17 */
 	deep = malloc(64);
