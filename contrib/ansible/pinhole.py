@@ -57,9 +57,14 @@ options:
       - Seconds (1 to 86400). Apply with C(pinhole apply --confirm SECONDS),
         then run C(pinhole confirm). Unless the confirm arrives within
         SECONDS the previous table comes back by itself.
-      - Over a local connection the confirm runs right after the apply, in
-        the same module run. If the C(confirm) fails the task fails with its
-        message, and the rollback happens at the deadline.
+      - With the action plugin (C(ANSIBLE_ACTION_PLUGINS=contrib/ansible-action-plugins))
+        the confirm runs over a B(new) connection to the target (the old one
+        is reset first), which proves that new connections still work.
+        Without it, and over a local connection, it runs right after the
+        apply.
+      - If the C(confirm) fails, or the new connection cannot be opened, the
+        task fails with the message, and the rollback happens by itself at
+        the deadline.
       - Only used when the table changes (and never in check mode).
     type: int
   binary:
@@ -115,6 +120,12 @@ confirmed:
   description: Whether C(pinhole confirm) kept the table applied with I(confirm).
   returned: when I(confirm) was set and the table was applied
   type: bool
+confirm_connection:
+  description: C(new) when the action plugin confirmed over a new connection
+    (over a local connection, in a process of its own after the apply's),
+    C(same) when the module confirmed right after the apply, in its run.
+  returned: when I(confirm) was set and the table was applied
+  type: str
 commands:
   description: The pinhole command lines run, in order.
   returned: always
@@ -125,8 +136,8 @@ commands:
 pinhole_rc:
   description:
     - Exit status of the last pinhole command run (C(diff) exits 1 when the
-      table differs, C(status) 1 when it is not loaded). Not named C(rc):
-      Ansible takes a non-zero C(rc) for a failure.
+      table differs, C(status) 1 when it is not loaded). Not named C(rc),
+      since Ansible takes a non-zero C(rc) for a failure.
   returned: always
   type: int
 stdout:
@@ -235,17 +246,24 @@ def present(ph, module):
     if confirm is None:
         ph.exit(changed=True, msg="applied %s" % policy, **extra)
 
-    # Over a local connection (this module runs on the target) the confirm
-    # comes right after the apply: that the module could be started is all a
-    # local connection can prove.
+    if p['_confirm_later']:
+        # the action plugin (contrib/ansible-action-plugins) runs the confirm over
+        # a new connection: that one proves new connections still work
+        ph.exit(changed=True, confirmed=False, confirm_command=ph.base + ['confirm'],
+                msg="applied %s with --confirm %d; confirm pending" % (policy, confirm),
+                **extra)
+
+    # Without the action plugin the confirm comes right after the apply, in
+    # this run: over a local connection that is all there is to prove.
     rc, out, err = ph.run('confirm')
     if rc != 0:
         msg = (err.strip() or out.strip()
                or "pinhole confirm exited with status %s" % rc)
         ph.fail("applied with --confirm %d but 'pinhole confirm' failed: %s; "
                 "the previous table is restored by itself at the deadline"
-                % (confirm, msg), changed=True, confirmed=False, **extra)
-    ph.exit(changed=True, confirmed=True,
+                % (confirm, msg), changed=True, confirmed=False,
+                confirm_connection='same', **extra)
+    ph.exit(changed=True, confirmed=True, confirm_connection='same',
             msg="applied %s and confirmed" % policy, **extra)
 
 
@@ -280,6 +298,9 @@ def main():
             state_dir=dict(type='path'),
             confirm=dict(type='int'),
             binary=dict(type='str', default='pinhole'),
+            # set by the action plugin only: apply --confirm, leave the
+            # confirm to it (returned as confirm_command)
+            _confirm_later=dict(type='bool', default=False),
         ),
         required_if=[('state', 'present', ('policy',))],
         supports_check_mode=True,
