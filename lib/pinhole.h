@@ -194,7 +194,8 @@ int pinhole_ruleset_status(const struct pinhole_ruleset *live,
  *
  * Each transition below is a few atomic file replacements (temp file,
  * fsync, rename, fsync of the directory; files 0600 in a 0700 directory,
- * opened with O_NOFOLLOW relative to the directory), made under the
+ * opened with O_NOFOLLOW | O_NONBLOCK relative to the directory, and only
+ * read when they are regular files), made under the
  * directory's lock: take it with pinhole_state_lock() first. The library
  * never forks, prints or logs, and signals no process but a timer it
  * recorded; the caller runs the timer process and the kernel loads, and
@@ -454,8 +455,9 @@ int pinhole_state_expire(struct pinhole_state *st);
  * @out: the ruleset; free it with pinhole_ruleset_free()
  *
  * Returns 0; -ENOENT when nothing was saved; -EBADMSG when the file is
- * corrupt (or records no table); -EPROTONOSUPPORT (another format
- * version); -ENOMEM; or -errno.
+ * corrupt (or records no table); -EBADF when it is no regular file (a FIFO
+ * is never read); -EPROTONOSUPPORT (another format version); -ENOMEM; or
+ * -errno.
  */
 int pinhole_state_load_last(struct pinhole_state *st,
 			    struct pinhole_ruleset **out);

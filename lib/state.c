@@ -182,7 +182,8 @@ int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	fd = openat(st->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO planted here must not wait for a writer */
+	fd = openat(st->dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0) {
@@ -190,7 +191,7 @@ int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len)
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		ret = -EINVAL;
+		ret = -EBADF;
 		goto out;
 	}
 	if ((uint64_t)sb.st_size > SERIAL_MAX_LEN) {

@@ -51,7 +51,11 @@ const char *state_path(const struct state *st);
  */
 int state_lock(struct state *st, unsigned int timeout_ms);
 
-/* Raw files: the whole content; -ENOENT when missing, -EFBIG over SERIAL_MAX_LEN. */
+/*
+ * Raw files: the whole content; -ENOENT when missing, -EBADF when it is no
+ * regular file (a FIFO or device is opened O_NONBLOCK and never read),
+ * -EFBIG over SERIAL_MAX_LEN.
+ */
 int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len);
 int state_write(struct state *st, const char *name, const void *buf, size_t len);
 /* unlink (absent is fine), rename, fsync of the directory */

@@ -52,8 +52,9 @@ static int load_last(struct pinhole_state *st, const char *policy)
 		return EXIT_SYSTEM;
 	if (ret) {
 		/* whatever the error (-EBADMSG, -ELOOP, -EPROTONOSUPPORT, ...) */
-		fprintf(stderr, "%s: %s: corrupt; not using it\n", prog,
-			state_file(st, PINHOLE_STATE_FILE_LAST));
+		fprintf(stderr, "%s: %s: %s; not using it\n", prog,
+			state_file(st, PINHOLE_STATE_FILE_LAST),
+			ret == -EBADF ? "not a regular file" : "corrupt");
 		return EXIT_SYSTEM;
 	}
 	ret = cli_apply(r, 3);

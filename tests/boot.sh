@@ -24,7 +24,7 @@ B="$srcdir/tests/boot"
 unset PINHOLE_STATE_DIR		# every call names its own --state-dir
 
 . "$srcdir/tests/lib.sh"
-in_netns_sandbox nft ip setsid timeout
+in_netns_sandbox nft ip setsid timeout mkfifo
 
 TMP=$(mktemp -d)
 NSLIST=""
@@ -286,6 +286,37 @@ ok $? "two concurrent applies both succeed (the second waits for the lock)"
 [ $? = 0 ] || show "$TMP/o1" "$TMP/o2"
 is_live "$TMP/b.ref"
 ok $? "... and the table is exactly the later one, whole"
+
+# ---------------------------------------------------------------- issue 12
+# item 5: a FIFO in the state directory is refused, never read
+newcase fifo
+ph apply "$B/a.yaml"
+rm "$SD/last.ruleset" && mkfifo -m 600 "$SD/last.ruleset"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" apply --boot "$B/broken.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'last.ruleset: not a regular file' "$TMP/out" &&
+	is_live "$TMP/lockdown.ref"
+ok $? "boot: a FIFO as last.ruleset is refused: lockdown, exit 2 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+mkfifo -m 600 "$SD/pending.timer"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" apply "$B/a.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/a.ref"
+ok $? "apply with a FIFO as pending.timer does not hang (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+mkfifo -m 600 "$SD/pending.timer"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc != 124 ] && [ $rc != 0 ]
+ok $? "confirm with a FIFO as pending.timer does not hang, fails (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+rm -f "$SD/pending.timer" && mkfifo -m 600 "$SD/pending.timer"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref"
+ok $? "flush with a FIFO as pending.timer does not hang (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+rm -f "$SD/pending.timer"	# cleanup confirms every state dir
 
 # ---------------------------------------------------------------- command line
 ph apply --confirm 0 "$B/a.yaml" >/dev/null 2>&1
