@@ -147,7 +147,11 @@ int state_lock(struct state *st, unsigned int timeout_ms)
 	if (st->lockfd >= 0)
 		return 0;
 	fd = openat(st->dirfd, STATE_LOCK,
-		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* a read-only file system: flock works on a read-only descriptor too */
+	if (fd < 0 && (errno == EROFS || errno == EACCES))
+		fd = openat(st->dirfd, STATE_LOCK,
+			    O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {

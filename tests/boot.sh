@@ -24,7 +24,7 @@ B="$srcdir/tests/boot"
 unset PINHOLE_STATE_DIR		# every call names its own --state-dir
 
 . "$srcdir/tests/lib.sh"
-in_netns_sandbox nft ip setsid timeout mkfifo
+in_netns_sandbox nft ip setsid timeout mkfifo mount
 
 TMP=$(mktemp -d)
 NSLIST=""
@@ -288,6 +288,33 @@ is_live "$TMP/b.ref"
 ok $? "... and the table is exactly the later one, whole"
 
 # ---------------------------------------------------------------- issue 12
+# item 4: flush works whatever state the state directory is in
+newcase flush-lockdir
+ph apply "$B/a.yaml"
+rm -f "$SD/lock" && mkdir "$SD/lock"
+ph flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref" && grep -q 'warning: .*lock' "$TMP/out"
+ok $? "flush with 'lock' a directory deletes the table, warns, exit 0 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase flush-ro
+mkdir "$TMP/ro.mnt" && mount -t tmpfs -o mode=700 tmpfs "$TMP/ro.mnt" &&
+	SD="$TMP/ro.mnt" && ph apply "$B/a.yaml" &&
+	mount -o remount,ro "$TMP/ro.mnt"
+ph flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref"
+ok $? "flush with a read-only state directory deletes the table, exit 0 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+rm -f "$TMP/ro.mnt/lock" 2>/dev/null
+ph flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ]
+ok $? "... also when it has no lock file (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+umount "$TMP/ro.mnt" && rmdir "$TMP/ro.mnt"
+
 # item 5: a FIFO in the state directory is refused, never read
 newcase fifo
 ph apply "$B/a.yaml"
