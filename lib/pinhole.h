@@ -426,15 +426,19 @@ int pinhole_state_confirm(struct pinhole_state *st,
 
 /**
  * pinhole_state_rollback_load - what the timer holding @token restores
- * @token: as given to pinhole_state_arm()
+ * @token: as given to pinhole_state_arm(); or 0: the pending change whose
+ *	timer is gone (PINHOLE_PENDING_STALE), to restore in its place when
+ *	its deadline has passed
  * @out: the rollback point (free with pinhole_ruleset_free()), or NULL
  *	when there was no table before the apply --confirm
  * @absent_table: optional out: then that table's name, to delete (caller
  *	frees); else NULL
  *
  * Returns 0; PINHOLE_STATE_NOT_PENDING when @token's change is not pending
- * (confirmed, or replaced by a newer apply --confirm): restore nothing;
- * -ENOENT, -EBADMSG (corrupt), -EPROTONOSUPPORT (another format version),
+ * (confirmed, or replaced by a newer apply --confirm; for 0: nothing is
+ * pending, or its timer runs): restore nothing;
+ * -ENOENT, -EBADMSG (corrupt), -EBADF (no regular file: a FIFO is never
+ * read), -EPROTONOSUPPORT (another format version),
  * -ENOMEM or -errno reading the rollback point.
  */
 int pinhole_state_rollback_load(struct pinhole_state *st, uint64_t token,

@@ -400,9 +400,14 @@ int pinhole_state_rollback_load(struct pinhole_state *ps, uint64_t token,
 	*out = NULL;
 	if (absent_table)
 		*absent_table = NULL;
-	/* confirmed, or replaced by a newer apply --confirm */
-	if (state_load_timer(ps->st, STATE_TIMER, &t) || t.token != token)
+	if (!token) {
+		/* a pending change whose timer died (kill -9) */
+		if (pending(ps, &t) != PINHOLE_PENDING_STALE)
+			return PINHOLE_STATE_NOT_PENDING;
+	} else if (state_load_timer(ps->st, STATE_TIMER, &t) || t.token != token) {
+		/* confirmed, or replaced by a newer apply --confirm */
 		return PINHOLE_STATE_NOT_PENDING;
+	}
 	return state_load_ruleset(ps->st, STATE_ROLLBACK, out, absent_table);
 }
 

@@ -3,6 +3,7 @@
 #ifndef PINHOLE_APPLY_H
 #define PINHOLE_APPLY_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "pinhole.h"
@@ -46,6 +47,15 @@ const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f
  * what it did; returns EXIT_OK or EXIT_SYSTEM.
  */
 int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r);
+
+/*
+ * When the pending `apply --confirm` has lost its rollback timer (kill -9:
+ * its recorded pid and start time are gone), say so on stderr; once its
+ * deadline has passed, do what the timer would have done: restore the
+ * rollback point now (*@rolled_back true) and say what was restored.
+ * @st is locked. Returns EXIT_OK, or EXIT_SYSTEM when the rollback failed.
+ */
+int cli_dead_timer(struct pinhole_state *st, bool *rolled_back);
 
 int apply_plain(const char *policy);
 int apply_boot(const char *policy);

@@ -288,6 +288,63 @@ is_live "$TMP/b.ref"
 ok $? "... and the table is exactly the later one, whole"
 
 # ---------------------------------------------------------------- issue 12
+# item 2: the timer survives every catchable signal; SIGTERM rolls back now
+newcase signals
+ph apply "$B/a.yaml" && ph apply --confirm 60 "$B/b.yaml" 2>/dev/null
+pid=$(timer_pid "$SD")
+for s in USR1 USR2 HUP INT ALRM PIPE QUIT CONT TSTP; do
+	kill -"$s" "$pid" 2>/dev/null
+done
+sleep 0.5
+# alive: neither gone, nor a zombie, nor stopped
+[ -n "$pid" ] && is_live "$TMP/b.ref" &&
+	case "$(ps -o stat= -p "$pid")" in ''|Z*|T*) false ;; esac
+ok $? "the timer survives SIGUSR1/2, SIGHUP, SIGINT, SIGALRM, SIGPIPE, SIGQUIT, SIGTSTP"
+kill -TERM "$pid" 2>/dev/null
+wait_for 10 is_live "$TMP/a.ref"
+ok $? "SIGTERM to the timer restores the previous table at once"
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'too late' "$TMP/out"
+ok $? "confirm after a SIGTERM rollback: 'too late', exit 2 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase dead-timer
+ph apply "$B/a.yaml" && ph apply --confirm 60 "$B/b.yaml" 2>/dev/null
+kill -KILL "$(timer_pid "$SD")"
+sleep 0.3
+ph status >"$TMP/out" 2>&1
+grep -q 'rollback timer .*is gone' "$TMP/out" && is_live "$TMP/b.ref"
+ok $? "status says when the rollback timer was killed (deadline not passed)"
+[ $? = 0 ] || show "$TMP/out"
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q 'rollback timer .*is gone' "$TMP/out" &&
+	! grep -q 'timer is cancelled' "$TMP/out" && is_live "$TMP/b.ref"
+ok $? "confirm says the rollback timer was dead, and keeps the table (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase dead-timer-late
+ph apply "$B/a.yaml" && ph apply --confirm 1 "$B/b.yaml" 2>/dev/null
+kill -KILL "$(timer_pid "$SD")"
+sleep 1.5
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'rollback timer .*is gone' "$TMP/out" &&
+	grep -q 'restored the previous table' "$TMP/out" && is_live "$TMP/a.ref"
+ok $? "confirm after the deadline of a killed timer rolls back at once, exit 2 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase dead-timer-status
+ph apply "$B/a.yaml" && ph apply --confirm 1 "$B/b.yaml" 2>/dev/null
+kill -KILL "$(timer_pid "$SD")"
+sleep 1.5
+ph status >"$TMP/out" 2>&1
+grep -q 'restored the previous table' "$TMP/out" && is_live "$TMP/a.ref" &&
+	[ ! -e "$SD/pending.timer" ]
+ok $? "status after the deadline of a killed timer rolls back at once"
+[ $? = 0 ] || show "$TMP/out"
+
 # item 4: flush works whatever state the state directory is in
 newcase flush-lockdir
 ph apply "$B/a.yaml"

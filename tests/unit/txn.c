@@ -632,7 +632,18 @@ static void test_stale(void)
 	confirm_apply(st, A, B, 9, pid);
 	ok(pinhole_state_drop_stale(st) == 0, "drop_stale with a live timer");
 	is_str(files(), "RPT-L", "... keeps the pending change");
-	end_child(pid);
+	{
+		struct pinhole_ruleset *r = NULL;
+
+		ok(pinhole_state_rollback_load(st, 0, &r, NULL) ==
+		   PINHOLE_STATE_NOT_PENDING && !r,
+		   "rollback_load(0) while the timer runs: not pending");
+		end_child(pid);
+		ok(pinhole_state_rollback_load(st, 0, &r, NULL) == 0 && r &&
+		   !strcmp(pinhole_ruleset_table(r), "ta"),
+		   "rollback_load(0) of a stale change: its rollback point");
+		pinhole_ruleset_free(r);
+	}
 	ok(pinhole_state_status(st, NULL) == PINHOLE_PENDING_STALE,
 	   "its timer gone, the change is stale");
 	ok(pinhole_state_drop_stale(st) == 0, "drop_stale");
