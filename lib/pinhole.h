@@ -203,7 +203,9 @@ int pinhole_ruleset_status(const struct pinhole_ruleset *live,
  *
  * A plain apply, after the kernel took the table:
  *	pinhole_state_record_applied(), or pinhole_state_join() while an
- *	apply --confirm is pending (pinhole_state_status() says which).
+ *	apply --confirm is pending (pinhole_state_status() says which); or,
+ *	to make that save one rename, pinhole_state_stage() before the load
+ *	and pinhole_state_publish() right after the kernel's ack.
  * An apply --confirm:
  *	pinhole_state_begin()	the rollback point and the new table saved
  *	(start the timer process, holding a random token)
@@ -325,6 +327,36 @@ enum pinhole_pending pinhole_state_status(struct pinhole_state *st,
  */
 int pinhole_state_record_applied(struct pinhole_state *st,
 				 const struct pinhole_ruleset *r);
+
+/**
+ * pinhole_state_stage - write the image of @r, about to be loaded, ahead
+ * @r: the table about to be loaded (borrowed: it must stay alive and
+ *	unchanged until pinhole_state_publish())
+ *
+ * So that saving it after the kernel's ack is one rename: kill -9 between
+ * the commit and the save used to leave the saved table one apply behind.
+ * The image goes to "staged.ruleset"; where it is published is decided
+ * now, as pinhole_state_record_applied() or pinhole_state_join() would:
+ * PINHOLE_STATE_FILE_PENDING while an apply --confirm is pending with a
+ * live timer, else PINHOLE_STATE_FILE_LAST. Returns 0, or the errors of
+ * pinhole_state_record_applied() but -EBUSY (nothing staged: save the
+ * plain way after the load).
+ */
+int pinhole_state_stage(struct pinhole_state *st, const struct pinhole_ruleset *r);
+
+/**
+ * pinhole_state_publish - the kernel took the staged table: put it in place
+ *
+ * A rename (and fsync of the directory); for PINHOLE_STATE_FILE_LAST a
+ * stale pending change and the record of an expired timer go, as with
+ * pinhole_state_record_applied(). A begun apply --confirm that joined a
+ * pending one then does not write its table again in
+ * pinhole_state_commit(). Returns 0; -ENOENT when nothing is staged;
+ * -EAGAIN when whether an apply --confirm is pending changed since the
+ * staging (nothing renamed); or -errno. After an error save the plain way;
+ * pinhole_state_abort() removes a staged image.
+ */
+int pinhole_state_publish(struct pinhole_state *st);
 
 /**
  * pinhole_state_join - make @r, just loaded, part of the pending apply --confirm

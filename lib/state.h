@@ -27,6 +27,7 @@ struct pinhole_ruleset;
 #define STATE_PENDING	"pending.ruleset"	/* what the pending apply --confirm loaded */
 #define STATE_TIMER	"pending.timer"		/* the pending timer (serial_timer) */
 #define STATE_EXPIRED	"expired.timer"		/* the timer that last rolled back */
+#define STATE_STAGED	"staged.ruleset"	/* the next LAST or PENDING, before the load */
 
 struct state;
 

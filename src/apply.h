@@ -41,12 +41,21 @@ int cli_apply(const struct pinhole_ruleset *r, int retries);
 const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f);
 
 /*
- * Save what was just loaded: as the boot fallback, or, while an
+ * Load @r as cli_apply(), then save it: as the boot fallback, or, while an
  * `apply --confirm` is pending, as part of that pending change (the timer
- * still restores the rollback point unless `pinhole confirm` runs). Prints
- * what it did; returns EXIT_OK or EXIT_SYSTEM.
+ * still restores the rollback point unless `pinhole confirm` runs). The
+ * save is staged before the load and published right after the kernel's
+ * ack (one rename). Prints what it did; returns EXIT_OK or EXIT_SYSTEM.
  */
-int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r);
+int cli_apply_save(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		   int retries);
+/*
+ * cli_apply(), and right after the kernel's ack publish what
+ * pinhole_state_stage() staged in @st, if anything (*@published says
+ * whether it was).
+ */
+int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		      int retries, bool *published);
 
 /*
  * When the pending `apply --confirm` has lost its rollback timer (kill -9:

@@ -103,15 +103,15 @@ int apply_boot(const char *policy)
 
 	failed = load_and_compile(policy, 0, &r);
 	if (failed == EXIT_OK) {
-		failed = cli_apply(r, 3);
+		failed = st ? cli_apply_save(st, r, 3) : cli_apply(r, 3);
+		if (failed == EXIT_OK && !st) {
+			fprintf(stderr, "%s: loaded %s, but could not save it\n",
+				prog, policy);
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
 		if (failed == EXIT_OK) {
-			if (st) {
-				ret = save_applied(st, r);
-			} else {
-				fprintf(stderr, "%s: loaded %s, but could not save it\n",
-					prog, policy);
-				ret = EXIT_SYSTEM;
-			}
+			ret = EXIT_OK;
 			goto out;
 		}
 		table = pinhole_ruleset_table(r);

@@ -440,7 +440,10 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	ret = cli_apply(r, 0);
+	/* joined: the pending table is saved right after the ack (commit) */
+	if (joined)
+		pinhole_state_stage(st, r);
+	ret = cli_apply_publish(st, r, 0, NULL);
 	if (!ret) {
 		ret = pinhole_state_commit(st, r);
 		if (ret) {

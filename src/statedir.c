@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pinhole.h"
 #include "apply.h"
@@ -51,11 +53,28 @@ int cli_state_lock(struct pinhole_state **st, unsigned int lock_ms)
 	return EXIT_OK;
 }
 
-int cli_apply(const struct pinhole_ruleset *r, int retries)
+/*
+ * Test hook (tests/boot.sh): sleep this many seconds once the kernel took
+ * the table (and a staged save was published), so that a test can kill -9
+ * the process there: before the save was staged, that left the saved
+ * table one apply behind.
+ */
+static void test_pause_after_commit(void)
+{
+	const char *v = getenv("PINHOLE_TEST_PAUSE_AFTER_COMMIT");
+
+	if (v && *v)
+		sleep((unsigned int)strtoul(v, NULL, 10));
+}
+
+int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		      int retries, bool *published)
 {
 	struct pinhole_diag *d;
 	int ret;
 
+	if (published)
+		*published = false;
 	for (;;) {
 		d = pinhole_diag_new();
 		if (!d)
@@ -65,6 +84,11 @@ int cli_apply(const struct pinhole_ruleset *r, int retries)
 			break;
 		pinhole_diag_free(d);
 	}
+	/* first thing after the ack: the window for a kill -9 is one rename */
+	if (!ret && st && pinhole_state_publish(st) == 0 && published)
+		*published = true;
+	if (!ret)
+		test_pause_after_commit();
 	pinhole_diag_print(d, stderr);
 	if (ret && pinhole_diag_errors(d)) {
 		fprintf(stderr, "%s: nothing was changed\n", prog);
@@ -74,6 +98,11 @@ int cli_apply(const struct pinhole_ruleset *r, int retries)
 	}
 	pinhole_diag_free(d);
 	return ret;
+}
+
+int cli_apply(const struct pinhole_ruleset *r, int retries)
+{
+	return cli_apply_publish(NULL, r, retries, NULL);
 }
 
 const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f)
@@ -98,7 +127,13 @@ void cli_say_joined(time_t deadline, const char *what)
 		prog, what, prog, when);
 }
 
-int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r)
+/*
+ * Save what was just loaded: as the boot fallback, or, while an
+ * `apply --confirm` is pending, as part of that pending change. When the
+ * staged image was @published already, only the messages are left.
+ */
+static int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r,
+			bool published)
 {
 	enum pinhole_state_file f = PINHOLE_STATE_FILE_PENDING;
 	bool live;
@@ -106,10 +141,12 @@ int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r)
 	int ret = 0;
 
 	live = pinhole_state_status(st, &deadline) == PINHOLE_PENDING_LIVE;
-	if (live) {
+	if (live)
 		cli_say_joined(deadline, "apply");
+	if (published)
+		return EXIT_OK;
+	if (live)
 		ret = pinhole_state_join(st, r);
-	}
 	/* not live, or confirmed meanwhile (apply --boot without the lock) */
 	if (!live || ret == PINHOLE_STATE_NOT_PENDING) {
 		f = PINHOLE_STATE_FILE_LAST;
@@ -121,4 +158,19 @@ int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r)
 		return EXIT_SYSTEM;
 	}
 	return EXIT_OK;
+}
+
+int cli_apply_save(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		   int retries)
+{
+	bool published;
+	int ret;
+
+	/* best effort: when staging fails, the save writes it whole after */
+	pinhole_state_stage(st, r);
+	ret = cli_apply_publish(st, r, retries, &published);
+	if (ret == EXIT_OK)
+		return save_applied(st, r, published);
+	pinhole_state_abort(st);	/* removes the staged image */
+	return ret;
 }

@@ -402,6 +402,32 @@ ok $? "flush with a FIFO as pending.timer does not hang (got $rc)"
 [ $? = 0 ] || show "$TMP/out"
 rm -f "$SD/pending.timer"	# cleanup confirms every state dir
 
+# item 6: kill -9 right after the kernel took the table
+newcase kill9
+ph apply "$B/a.yaml"
+PINHOLE_TEST_PAUSE_AFTER_COMMIT=10 "$PINHOLE" --netns "$NS" --state-dir "$SD" \
+	apply "$B/b.yaml" >/dev/null 2>&1 &
+p=$!
+wait_for 10 is_live "$TMP/b.ref"
+kill -KILL "$p"
+wait "$p" 2>/dev/null
+ph apply --boot "$B/broken.yaml" >/dev/null 2>&1
+is_live "$TMP/b.ref"
+ok $? "kill -9 once the kernel took the table: last.ruleset is that table"
+[ $? = 0 ] || diff -u "$TMP/b.ref" "$TMP/now" | show
+ph apply --confirm 60 "$B/a.yaml" 2>/dev/null
+PINHOLE_TEST_PAUSE_AFTER_COMMIT=10 "$PINHOLE" --netns "$NS" --state-dir "$SD" \
+	apply "$B/c.yaml" >/dev/null 2>&1 &
+p=$!
+wait_for 10 is_live "$TMP/c.ref"
+kill -KILL "$p"
+wait "$p" 2>/dev/null
+ph confirm >/dev/null 2>&1
+ph apply --boot "$B/broken.yaml" >/dev/null 2>&1
+is_live "$TMP/c.ref"
+ok $? "... also for an apply joining a pending --confirm (pending.ruleset)"
+[ $? = 0 ] || diff -u "$TMP/c.ref" "$TMP/now" | show
+
 # ---------------------------------------------------------------- command line
 ph apply --confirm 0 "$B/a.yaml" >/dev/null 2>&1
 [ $? = 2 ]

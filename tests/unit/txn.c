@@ -691,6 +691,45 @@ static void test_stale(void)
 	pinhole_state_close(st);
 }
 
+/* stage before the load, publish after the ack (issue 12 item 6) */
+static void test_stage(void)
+{
+	struct pinhole_state *st = fresh();
+	char staged[512];
+	struct stat sb;
+	pid_t pid;
+
+	if (!st) {
+		ok(0, "fresh state dir");
+		return;
+	}
+	snprintf(staged, sizeof(staged), "%s/staged.ruleset", dir);
+	ok(pinhole_state_publish(st) == -ENOENT, "publish with nothing staged: -ENOENT");
+	ok(pinhole_state_stage(st, A) == 0 && stat(staged, &sb) == 0 &&
+	   (sb.st_mode & 07777) == 0600, "stage writes staged.ruleset, 0600");
+	is_str(files(), "-----", "... and nothing else");
+	ok(pinhole_state_publish(st) == 0 && stat(staged, &sb) < 0, "publish renames it");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "ta", "... into last.ruleset");
+	ok(pinhole_state_stage(st, B) == 0 && pinhole_state_abort(st) == 0 &&
+	   stat(staged, &sb) < 0, "abort removes a staged image");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "ta", "... and the fallback stays");
+
+	pid = timer_child();
+	confirm_apply(st, A, B, 21, pid);
+	ok(pinhole_state_stage(st, C) == 0 && pinhole_state_publish(st) == 0,
+	   "stage + publish while an apply --confirm is pending");
+	is_str(table_in(PINHOLE_STATE_FILE_PENDING), "tc", "... goes to pending.ruleset");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "ta", "... not to the fallback");
+	ok(pinhole_state_stage(st, B) == 0, "stage while pending");
+	end_child(pid);
+	ok(pinhole_state_publish(st) == -EAGAIN && stat(staged, &sb) == 0,
+	   "the timer died since: publish refuses (-EAGAIN), nothing renamed");
+	ok(pinhole_state_record_applied(st, B) == 0, "... the plain save then works");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "tb", "... as the fallback");
+	pinhole_state_abort(st);
+	pinhole_state_close(st);
+}
+
 int main(void)
 {
 	char base[] = "/tmp/pinhole-txn-test-XXXXXX", cmd[300];
@@ -716,6 +755,7 @@ int main(void)
 	test_second_confirm();
 	test_begin_failures();
 	test_stale();
+	test_stage();
 	pinhole_ruleset_free(A);
 	pinhole_ruleset_free(B);
 	pinhole_ruleset_free(C);
