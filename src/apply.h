@@ -46,9 +46,12 @@ const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f
  * still restores the rollback point unless `pinhole confirm` runs). The
  * save is staged before the load and published right after the kernel's
  * ack (one rename). Prints what it did; returns EXIT_OK or EXIT_SYSTEM.
+ * @loaded: NULL for a plain apply: when the save cannot even be staged,
+ *	nothing is loaded. Else (boot: protect the kernel first) @r is
+ *	loaded anyway, and *@loaded says whether the kernel took it.
  */
 int cli_apply_save(struct pinhole_state *st, const struct pinhole_ruleset *r,
-		   int retries);
+		   int retries, bool *loaded);
 /*
  * cli_apply(), and right after the kernel's ack publish what
  * pinhole_state_stage() staged in @st, if anything (*@published says

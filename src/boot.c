@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -99,21 +100,25 @@ int apply_boot(const char *policy)
 	struct pinhole_ruleset *r = NULL;
 	struct pinhole_state *st = boot_state();
 	const char *table = PINHOLE_DEFAULT_TABLE;
+	bool loaded;
 	int ret, failed;
 
 	failed = load_and_compile(policy, 0, &r);
 	if (failed == EXIT_OK) {
-		failed = st ? cli_apply_save(st, r, 3) : cli_apply(r, 3);
-		if (failed == EXIT_OK && !st) {
-			fprintf(stderr, "%s: loaded %s, but could not save it\n",
-				prog, policy);
-			ret = EXIT_SYSTEM;
-			goto out;
+		if (st) {
+			ret = cli_apply_save(st, r, 3, &loaded);
+		} else {
+			ret = cli_apply(r, 3);
+			loaded = ret == EXIT_OK;
+			if (loaded) {
+				fprintf(stderr, "%s: loaded %s, but could not save it\n",
+					prog, policy);
+				ret = EXIT_SYSTEM;
+			}
 		}
-		if (failed == EXIT_OK) {
-			ret = EXIT_OK;
-			goto out;
-		}
+		if (loaded)
+			goto out;	/* ret: whether it was saved too */
+		failed = ret;
 		table = pinhole_ruleset_table(r);
 		fprintf(stderr, "%s: the kernel refused %s; loading a fallback\n",
 			prog, policy);

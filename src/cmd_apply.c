@@ -31,7 +31,7 @@ int apply_plain(const char *policy)
 		return ret;
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
 	if (ret == EXIT_OK)
-		ret = cli_apply_save(st, r, 0);
+		ret = cli_apply_save(st, r, 0, NULL);
 	pinhole_state_close(st);
 	pinhole_ruleset_free(r);
 	return ret;

@@ -8,17 +8,20 @@
  *
  * The timer is this process, double-forked: its own session (setsid), no
  * controlling terminal, every catchable signal blocked and taken with
- * sigtimedwait() (SIGTERM: roll back now; the others do nothing), stdio on /dev/null, every other descriptor closed, working
- * directory /. SIGKILL cannot be caught: `confirm` and `status` see a
- * dead timer by its recorded pid and start time, say so, and roll back
- * themselves once its deadline has passed (cli_dead_timer()). It survives the terminal and the
- * applying process's whole session being killed. Its network namespace is
- * the applying process's, or it enters --netns NAME again when it fires.
+ * sigtimedwait() (SIGTERM: roll back now; the others do nothing), stdio on
+ * /dev/null, every other descriptor closed, working directory /. It
+ * survives the terminal and the applying process's whole session being
+ * killed. SIGKILL cannot be caught: `confirm` and `status` see a dead
+ * timer by its recorded pid and start time, say so, and roll back
+ * themselves once its deadline has passed (cli_dead_timer()). Its network
+ * namespace is the applying process's, or it enters --netns NAME again
+ * when it fires.
  *
  * Which timer may act is decided by a random token in STATE_DIR/pending.timer,
  * checked under the state lock when it fires: `confirm` removes the file, a
- * second `apply --confirm` writes a new token (and signals the old timer,
- * after checking /proc/PID/stat's start time so a recycled pid is never hit).
+ * second `apply --confirm` writes a new token (and sends the old timer
+ * SIGTERM, after checking /proc/PID/stat's start time so a recycled pid is
+ * never hit: it wakes, finds its token gone and exits).
  * A second `apply --confirm` keeps the first one's rollback point: an
  * unconfirmed table never becomes one.
  */

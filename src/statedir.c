@@ -161,14 +161,22 @@ static int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *
 }
 
 int cli_apply_save(struct pinhole_state *st, const struct pinhole_ruleset *r,
-		   int retries)
+		   int retries, bool *loaded)
 {
 	bool published;
 	int ret;
 
-	/* best effort: when staging fails, the save writes it whole after */
-	pinhole_state_stage(st, r);
+	ret = pinhole_state_stage(st, r);
+	if (ret && !loaded) {
+		/* the save would fail too: refuse before changing anything */
+		fprintf(stderr, "%s: cannot save the new table in %s: %s; nothing "
+			"was changed\n", prog, pinhole_state_dir(st), strerror(-ret));
+		return EXIT_SYSTEM;
+	}
+	/* boot loads anyway: then the save is tried whole after the load */
 	ret = cli_apply_publish(st, r, retries, &published);
+	if (loaded)
+		*loaded = ret == EXIT_OK;
 	if (ret == EXIT_OK)
 		return save_applied(st, r, published);
 	pinhole_state_abort(st);	/* removes the staged image */

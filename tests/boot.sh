@@ -370,6 +370,17 @@ rc=$?
 [ $rc = 0 ]
 ok $? "... also when it has no lock file (got $rc)"
 [ $? = 0 ] || show "$TMP/out"
+ph apply "$B/b.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && is_live "$TMP/empty.ref" && grep -q 'nothing was changed' "$TMP/out"
+ok $? "apply with a read-only state directory changes nothing, exit 3 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+ph apply --boot "$B/b.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && is_live "$TMP/b.ref" && grep -q 'loaded, but could not save it' "$TMP/out" &&
+	! grep -q 'fallback' "$TMP/out"
+ok $? "boot with a read-only state directory still loads the policy, exit 3 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
 umount "$TMP/ro.mnt" && rmdir "$TMP/ro.mnt"
 
 # item 5: a FIFO in the state directory is refused, never read
