@@ -243,7 +243,8 @@ int pinhole_ruleset_status(const struct pinhole_ruleset *live,
  *
  * Each transition below is a few atomic file replacements (temp file,
  * fsync, rename, fsync of the directory; files 0600 in a 0700 directory,
- * opened with O_NOFOLLOW relative to the directory), made under the
+ * opened with O_NOFOLLOW | O_NONBLOCK relative to the directory, and only
+ * read when they are regular files), made under the
  * directory's lock: take it with pinhole_state_lock() first. The library
  * never forks, prints or logs, and signals no process but a timer it
  * recorded; the caller runs the timer process and the kernel loads, and
@@ -251,7 +252,9 @@ int pinhole_ruleset_status(const struct pinhole_ruleset *live,
  *
  * A plain apply, after the kernel took the table:
  *	pinhole_state_record_applied(), or pinhole_state_join() while an
- *	apply --confirm is pending (pinhole_state_status() says which).
+ *	apply --confirm is pending (pinhole_state_status() says which); or,
+ *	to make that save one rename, pinhole_state_stage() before the load
+ *	and pinhole_state_publish() right after the kernel's ack.
  * An apply --confirm:
  *	pinhole_state_begin()	the rollback point and the new table saved
  *	(start the timer process, holding a random token)
@@ -380,6 +383,36 @@ int pinhole_state_record_applied(struct pinhole_state *st,
 				 const struct pinhole_ruleset *r);
 
 /**
+ * pinhole_state_stage - write the image of @r, about to be loaded, ahead
+ * @r: the table about to be loaded (borrowed: it must stay alive and
+ *	unchanged until pinhole_state_publish())
+ *
+ * So that saving it after the kernel's ack is one rename: kill -9 between
+ * the commit and the save used to leave the saved table one apply behind.
+ * The image goes to "staged.ruleset"; where it is published is decided
+ * now, as pinhole_state_record_applied() or pinhole_state_join() would:
+ * PINHOLE_STATE_FILE_PENDING while an apply --confirm is pending with a
+ * live timer, else PINHOLE_STATE_FILE_LAST. Returns 0, or the errors of
+ * pinhole_state_record_applied() but -EBUSY (nothing staged: save the
+ * plain way after the load).
+ */
+int pinhole_state_stage(struct pinhole_state *st, const struct pinhole_ruleset *r);
+
+/**
+ * pinhole_state_publish - the kernel took the staged table: put it in place
+ *
+ * A rename (and fsync of the directory); for PINHOLE_STATE_FILE_LAST a
+ * stale pending change and the record of an expired timer go, as with
+ * pinhole_state_record_applied(). A begun apply --confirm that joined a
+ * pending one then does not write its table again in
+ * pinhole_state_commit(). Returns 0; -ENOENT when nothing is staged;
+ * -EAGAIN when whether an apply --confirm is pending changed since the
+ * staging (nothing renamed); or -errno. After an error save the plain way;
+ * pinhole_state_abort() removes a staged image.
+ */
+int pinhole_state_publish(struct pinhole_state *st);
+
+/**
  * pinhole_state_join - make @r, just loaded, part of the pending apply --confirm
  * @r: the table the kernel took (borrowed)
  *
@@ -480,15 +513,19 @@ int pinhole_state_confirm(struct pinhole_state *st,
 
 /**
  * pinhole_state_rollback_load - what the timer holding @token restores
- * @token: as given to pinhole_state_arm()
+ * @token: as given to pinhole_state_arm(); or 0: the pending change whose
+ *	timer is gone (PINHOLE_PENDING_STALE), to restore in its place when
+ *	its deadline has passed
  * @out: the rollback point (free with pinhole_ruleset_free()), or NULL
  *	when there was no table before the apply --confirm
  * @absent_table: optional out: then that table's name, to delete (caller
  *	frees); else NULL
  *
  * Returns 0; PINHOLE_STATE_NOT_PENDING when @token's change is not pending
- * (confirmed, or replaced by a newer apply --confirm): restore nothing;
- * -ENOENT, -EBADMSG (corrupt), -EPROTONOSUPPORT (another format version),
+ * (confirmed, or replaced by a newer apply --confirm; for 0: nothing is
+ * pending, or its timer runs): restore nothing;
+ * -ENOENT, -EBADMSG (corrupt), -EBADF (no regular file: a FIFO is never
+ * read), -EPROTONOSUPPORT (another format version),
  * -ENOMEM or -errno reading the rollback point.
  */
 int pinhole_state_rollback_load(struct pinhole_state *st, uint64_t token,
@@ -509,8 +546,9 @@ int pinhole_state_expire(struct pinhole_state *st);
  * @out: the ruleset; free it with pinhole_ruleset_free()
  *
  * Returns 0; -ENOENT when nothing was saved; -EBADMSG when the file is
- * corrupt (or records no table); -EPROTONOSUPPORT (another format
- * version); -ENOMEM; or -errno.
+ * corrupt (or records no table); -EBADF when it is no regular file (a FIFO
+ * is never read); -EPROTONOSUPPORT (another format version); -ENOMEM; or
+ * -errno.
  */
 int pinhole_state_load_last(struct pinhole_state *st,
 			    struct pinhole_ruleset **out);

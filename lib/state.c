@@ -147,7 +147,11 @@ int state_lock(struct state *st, unsigned int timeout_ms)
 	if (st->lockfd >= 0)
 		return 0;
 	fd = openat(st->dirfd, STATE_LOCK,
-		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* a read-only file system: flock works on a read-only descriptor too */
+	if (fd < 0 && (errno == EROFS || errno == EACCES))
+		fd = openat(st->dirfd, STATE_LOCK,
+			    O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -182,7 +186,8 @@ int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	fd = openat(st->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO planted here must not wait for a writer */
+	fd = openat(st->dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0) {
@@ -190,7 +195,7 @@ int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len)
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		ret = -EINVAL;
+		ret = -EBADF;
 		goto out;
 	}
 	if ((uint64_t)sb.st_size > SERIAL_MAX_LEN) {

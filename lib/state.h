@@ -28,6 +28,7 @@ struct pinhole_ruleset;
 #define STATE_TIMER	"pending.timer"		/* the pending timer (serial_timer) */
 #define STATE_EXPIRED	"expired.timer"		/* the timer that last rolled back */
 #define STATE_TABLE	"loaded.table"		/* name of the table pinhole loaded last */
+#define STATE_STAGED	"staged.ruleset"	/* the next LAST or PENDING, before the load */
 
 struct state;
 
@@ -52,7 +53,11 @@ const char *state_path(const struct state *st);
  */
 int state_lock(struct state *st, unsigned int timeout_ms);
 
-/* Raw files: the whole content; -ENOENT when missing, -EFBIG over SERIAL_MAX_LEN. */
+/*
+ * Raw files: the whole content; -ENOENT when missing, -EBADF when it is no
+ * regular file (a FIFO or device is opened O_NONBLOCK and never read),
+ * -EFBIG over SERIAL_MAX_LEN.
+ */
 int state_read(struct state *st, const char *name, uint8_t **buf, size_t *len);
 int state_write(struct state *st, const char *name, const void *buf, size_t len);
 /* unlink (absent is fine), rename, fsync of the directory */

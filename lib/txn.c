@@ -41,6 +41,11 @@
  * @txn.old: joined: the pending timer's record, which arm replaced
  * @txn.timer: the new timer (pid and start time known, even when
  *	writing its record failed: abort stops it)
+ * @staged: the table whose image pinhole_state_stage() wrote to
+ *	STATE_STAGED, not yet published; NULL when none
+ * @staged_last: pinhole_state_publish() makes it STATE_LAST, else
+ *	STATE_PENDING (decided when staging, under the lock)
+ * @published: the table pinhole_state_publish() last put in place
  */
 struct pinhole_state {
 	struct state *st;
@@ -48,6 +53,8 @@ struct pinhole_state {
 		bool open, joined, armed;
 		struct serial_timer old, timer;
 	} txn;
+	const struct pinhole_ruleset *staged, *published;
+	bool staged_last;
 };
 
 static const char *const file_names[] = {
@@ -262,6 +269,54 @@ int pinhole_state_join(struct pinhole_state *ps, const struct pinhole_ruleset *r
 	return state_save_ruleset(ps->st, STATE_PENDING, r, NULL);
 }
 
+EXPORT_SYMBOL(pinhole_state_stage);
+int pinhole_state_stage(struct pinhole_state *ps, const struct pinhole_ruleset *r)
+{
+	struct serial_timer t;
+	int ret;
+
+	ps->staged = NULL;
+	ps->published = NULL;
+	if (!r)
+		return -EINVAL;
+	ret = state_save_ruleset(ps->st, STATE_STAGED, r, NULL);
+	if (ret) {
+		state_remove(ps->st, STATE_STAGED);
+		return ret;
+	}
+	ps->staged = r;
+	ps->staged_last = pending(ps, &t) != PINHOLE_PENDING_LIVE;
+	return 0;
+}
+
+EXPORT_SYMBOL(pinhole_state_publish);
+int pinhole_state_publish(struct pinhole_state *ps)
+{
+	struct serial_timer t;
+	enum pinhole_pending p;
+	int ret;
+
+	if (!ps->staged)
+		return -ENOENT;
+	p = pending(ps, &t);
+	/* changed since staging (boot may run without the lock): not here */
+	if (ps->staged_last != (p != PINHOLE_PENDING_LIVE))
+		return -EAGAIN;
+	if (p == PINHOLE_PENDING_STALE)
+		drop_pending(ps);
+	ret = state_rename(ps->st, STATE_STAGED,
+			   ps->staged_last ? STATE_LAST : STATE_PENDING);
+	if (!ret)
+		ret = state_sync(ps->st);
+	if (ret)
+		return ret;
+	ps->published = ps->staged;
+	ps->staged = NULL;
+	if (ps->staged_last)
+		state_remove(ps->st, STATE_EXPIRED);
+	return 0;
+}
+
 /* -------------------------------------------------------- apply --confirm */
 
 EXPORT_SYMBOL(pinhole_state_begin);
@@ -336,9 +391,12 @@ int pinhole_state_commit(struct pinhole_state *ps,
 	if (!ps->txn.open || !ps->txn.armed)
 		return -EINVAL;
 	if (ps->txn.joined) {
-		ret = state_save_ruleset(ps->st, STATE_PENDING, next, NULL);
-		if (ret)
-			return ret;	/* still open: the caller aborts */
+		/* published right after the kernel's ack: nothing left to fail */
+		if (ps->published != next) {
+			ret = state_save_ruleset(ps->st, STATE_PENDING, next, NULL);
+			if (ret)
+				return ret;	/* still open: the caller aborts */
+		}
 		timer_stop(&ps->txn.old);
 	}
 	state_remove(ps->st, STATE_EXPIRED);
@@ -352,6 +410,10 @@ int pinhole_state_abort(struct pinhole_state *ps)
 {
 	int ret = 0;
 
+	if (ps->staged) {
+		state_remove(ps->st, STATE_STAGED);
+		ps->staged = NULL;
+	}
 	if (!ps->txn.open)
 		return 0;
 	if (!ps->txn.joined)
@@ -401,9 +463,14 @@ int pinhole_state_rollback_load(struct pinhole_state *ps, uint64_t token,
 	*out = NULL;
 	if (absent_table)
 		*absent_table = NULL;
-	/* confirmed, or replaced by a newer apply --confirm */
-	if (state_load_timer(ps->st, STATE_TIMER, &t) || t.token != token)
+	if (!token) {
+		/* a pending change whose timer died (kill -9) */
+		if (pending(ps, &t) != PINHOLE_PENDING_STALE)
+			return PINHOLE_STATE_NOT_PENDING;
+	} else if (state_load_timer(ps->st, STATE_TIMER, &t) || t.token != token) {
+		/* confirmed, or replaced by a newer apply --confirm */
 		return PINHOLE_STATE_NOT_PENDING;
+	}
 	return state_load_ruleset(ps->st, STATE_ROLLBACK, out, absent_table);
 }
 

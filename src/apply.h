@@ -3,6 +3,7 @@
 #ifndef PINHOLE_APPLY_H
 #define PINHOLE_APPLY_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "pinhole.h"
@@ -63,12 +64,33 @@ void cli_warn_others(const char *table);
 const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f);
 
 /*
- * Save what was just loaded: as the boot fallback, or, while an
+ * Load @r as cli_apply(), then save it: as the boot fallback, or, while an
  * `apply --confirm` is pending, as part of that pending change (the timer
- * still restores the rollback point unless `pinhole confirm` runs). Prints
- * what it did; returns EXIT_OK or EXIT_SYSTEM.
+ * still restores the rollback point unless `pinhole confirm` runs). The
+ * save is staged before the load and published right after the kernel's
+ * ack (one rename). Prints what it did; returns EXIT_OK or EXIT_SYSTEM.
+ * @loaded: NULL for a plain apply: when the save cannot even be staged,
+ *	nothing is loaded. Else (boot: protect the kernel first) @r is
+ *	loaded anyway, and *@loaded says whether the kernel took it.
  */
-int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r);
+int cli_apply_save(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		   int retries, bool *loaded);
+/*
+ * cli_apply(), and right after the kernel's ack publish what
+ * pinhole_state_stage() staged in @st, if anything (*@published says
+ * whether it was).
+ */
+int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		      int retries, bool *published);
+
+/*
+ * When the pending `apply --confirm` has lost its rollback timer (kill -9:
+ * its recorded pid and start time are gone), say so on stderr; once its
+ * deadline has passed, do what the timer would have done: restore the
+ * rollback point now (*@rolled_back true) and say what was restored.
+ * @st is locked. Returns EXIT_OK, or EXIT_SYSTEM when the rollback failed.
+ */
+int cli_dead_timer(struct pinhole_state *st, bool *rolled_back);
 
 int apply_plain(const char *policy);
 int apply_boot(const char *policy);

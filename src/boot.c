@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,8 +53,9 @@ static int load_last(struct pinhole_state *st, const char *policy)
 		return EXIT_SYSTEM;
 	if (ret) {
 		/* whatever the error (-EBADMSG, -ELOOP, -EPROTONOSUPPORT, ...) */
-		fprintf(stderr, "%s: %s: corrupt; not using it\n", prog,
-			state_file(st, PINHOLE_STATE_FILE_LAST));
+		fprintf(stderr, "%s: %s: %s; not using it\n", prog,
+			state_file(st, PINHOLE_STATE_FILE_LAST),
+			ret == -EBADF ? "not a regular file" : "corrupt");
 		return EXIT_SYSTEM;
 	}
 	ret = cli_apply_st(st, r, 3);
@@ -99,21 +101,25 @@ int apply_boot(const char *policy)
 	struct pinhole_ruleset *r = NULL;
 	struct pinhole_state *st = boot_state();
 	const char *table = PINHOLE_DEFAULT_TABLE;
+	bool loaded;
 	int ret, failed;
 
 	failed = load_and_compile(policy, 0, &r);
 	if (failed == EXIT_OK) {
-		failed = cli_apply_st(st, r, 3);
-		if (failed == EXIT_OK) {
-			if (st) {
-				ret = save_applied(st, r);
-			} else {
+		if (st) {
+			ret = cli_apply_save(st, r, 3, &loaded);
+		} else {
+			ret = cli_apply(r, 3);
+			loaded = ret == EXIT_OK;
+			if (loaded) {
 				fprintf(stderr, "%s: loaded %s, but could not save it\n",
 					prog, policy);
 				ret = EXIT_SYSTEM;
 			}
-			goto out;
 		}
+		if (loaded)
+			goto out;	/* ret: whether it was saved too */
+		failed = ret;
 		table = pinhole_ruleset_table(r);
 		fprintf(stderr, "%s: the kernel refused %s; loading a fallback\n",
 			prog, policy);

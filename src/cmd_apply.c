@@ -31,9 +31,7 @@ int apply_plain(const char *policy)
 		return ret;
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
 	if (ret == EXIT_OK)
-		ret = cli_apply_st(st, r, 0);
-	if (ret == EXIT_OK)
-		ret = save_applied(st, r);
+		ret = cli_apply_save(st, r, 0, NULL);
 	pinhole_state_close(st);
 	pinhole_ruleset_free(r);
 	return ret;

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,7 @@ int cmd_confirm(int argc, char **argv)
 	enum pinhole_state_file where = PINHOLE_STATE_FILE_TIMER;
 	struct pinhole_state *st = NULL;
 	char when[32];
+	bool dead, rolled_back;
 	struct tm tm;
 	time_t at;
 	int ret;
@@ -34,6 +36,13 @@ int cmd_confirm(int argc, char **argv)
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
 	if (ret != EXIT_OK)
 		return ret;
+	/* a killed timer: say so; past its deadline, roll back as it would have */
+	dead = pinhole_state_status(st, NULL) == PINHOLE_PENDING_STALE;
+	ret = cli_dead_timer(st, &rolled_back);
+	if (ret != EXIT_OK || rolled_back) {
+		pinhole_state_close(st);
+		return ret == EXIT_OK ? EXIT_POLICY : ret;	/* too late */
+	}
 	ret = pinhole_state_confirm(st, &where);
 	if (ret == PINHOLE_STATE_NOT_PENDING) {
 		if (!pinhole_state_file_mtime(st, PINHOLE_STATE_FILE_EXPIRED, &at) &&
@@ -57,7 +66,8 @@ int cmd_confirm(int argc, char **argv)
 			pinhole_state_file_name(PINHOLE_STATE_FILE_LAST), strerror(-ret));
 		ret = EXIT_SYSTEM;
 	} else {
-		fprintf(stderr, "%s: confirmed; the rollback timer is cancelled\n", prog);
+		fprintf(stderr, dead ? "%s: confirmed (its rollback timer was gone already)\n" :
+			"%s: confirmed; the rollback timer is cancelled\n", prog);
 		ret = EXIT_OK;
 	}
 	pinhole_state_close(st);

@@ -7,14 +7,16 @@
  *
  * Under the state lock, as apply and confirm: never between another
  * pinhole's apply and its save, nor while a rollback timer restores a
- * table. Flush is the escape hatch, so a state directory it cannot use is
- * a warning, not a refusal. While an `apply --confirm` is pending the flush
+ * table. Flush is the escape hatch, so a state directory it cannot use (or
+ * a lock it cannot take: read-only, a directory, held too long) is a
+ * warning, not a refusal: it works whenever the kernel allows it. While an `apply --confirm` is pending the flush
  * is part of that unconfirmed change, like a plain apply: it says when the
  * table from before it comes back unless `pinhole confirm` runs.
  */
 #include "config.h"
 
 #include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,10 +27,11 @@
 #include "util.h"
 
 /*
- * *@st locked, or NULL when the state directory cannot be used (a warning:
- * flush still runs); EXIT_OK, or EXIT_SYSTEM when the lock was not had.
+ * *@st locked, or NULL when the state directory cannot be used, or its
+ * lock cannot be had (not even after LOCK_WAIT_MS): a warning, flush still
+ * runs, since it only asks the kernel to delete the table.
  */
-static int flush_lock(struct pinhole_state **st)
+static void flush_lock(struct pinhole_state **st)
 {
 	const char *why = NULL;
 	int ret;
@@ -39,9 +42,17 @@ static int flush_lock(struct pinhole_state **st)
 		fprintf(stderr, "%s: warning: state directory %s %s; flushing "
 			"without its lock\n", prog, g_opts.state_dir,
 			why ? why : strerror(-ret));
-		return EXIT_OK;
+		return;
 	}
-	return cli_state_lock(st, LOCK_WAIT_MS);
+	ret = pinhole_state_lock(*st, LOCK_WAIT_MS);
+	if (ret) {
+		fprintf(stderr, "%s: warning: %s: %s; flushing without the lock\n",
+			prog, state_file(*st, PINHOLE_STATE_FILE_LOCK),
+			ret == -EWOULDBLOCK ? "still held by another pinhole" :
+			ret == -EBADF ? "not a regular file" : strerror(-ret));
+		pinhole_state_close(*st);
+		*st = NULL;
+	}
 }
 
 int cmd_flush(int argc, char **argv)
@@ -62,9 +73,7 @@ int cmd_flush(int argc, char **argv)
 			return usage_error(argv[0], "[--table NAME]");
 		given = true;
 	}
-	ret = flush_lock(&st);
-	if (ret)
-		return ret;
+	flush_lock(&st);
 	ret = pinhole_table_flush(table, g_opts.netns);
 	if (!ret && !given && st && !pinhole_state_loaded_table(st, last) &&
 	    strcmp(last, table))

@@ -7,14 +7,37 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pinhole.h"
 #include "apply.h"
 #include "cmd.h"
 #include "syserr.h"
 #include "util.h"
+
+#define STATUS_LOCK_WAIT_MS	2000
+
+/*
+ * A pending apply --confirm whose timer was killed: say so, and past its
+ * deadline roll back now (cli_dead_timer()). Quietly nothing when there is
+ * no usable state directory: status only reads the kernel.
+ */
+static void status_dead_timer(void)
+{
+	struct pinhole_state *st = NULL;
+	const char *why;
+	bool rolled_back;
+
+	if (access(g_opts.state_dir, F_OK) < 0 ||
+	    pinhole_state_open(g_opts.state_dir, &st, &why))
+		return;
+	if (!pinhole_state_lock(st, STATUS_LOCK_WAIT_MS))
+		cli_dead_timer(st, &rolled_back);
+	pinhole_state_close(st);
+}
 
 int cmd_status(int argc, char **argv)
 {
@@ -36,6 +59,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (!table)
 		table = cli_loaded_table(last);
+	status_dead_timer();
 	ret = pinhole_ruleset_read(table, g_opts.netns, &live);
 	if (ret)
 		return sys_error(ret);

@@ -7,15 +7,21 @@
  * guard, as Junos' `commit confirmed`).
  *
  * The timer is this process, double-forked: its own session (setsid), no
- * controlling terminal, SIGHUP ignored, stdio on /dev/null, every other
- * descriptor closed, working directory /. It survives the terminal and the
- * applying process's whole session being killed. Its network namespace is
- * the applying process's, or it enters --netns NAME again when it fires.
+ * controlling terminal, every catchable signal blocked and taken with
+ * sigtimedwait() (SIGTERM: roll back now; the others do nothing), stdio on
+ * /dev/null, every other descriptor closed, working directory /. It
+ * survives the terminal and the applying process's whole session being
+ * killed. SIGKILL cannot be caught: `confirm` and `status` see a dead
+ * timer by its recorded pid and start time, say so, and roll back
+ * themselves once its deadline has passed (cli_dead_timer()). Its network
+ * namespace is the applying process's, or it enters --netns NAME again
+ * when it fires.
  *
  * Which timer may act is decided by a random token in STATE_DIR/pending.timer,
  * checked under the state lock when it fires: `confirm` removes the file, a
- * second `apply --confirm` writes a new token (and signals the old timer,
- * after checking /proc/PID/stat's start time so a recycled pid is never hit).
+ * second `apply --confirm` writes a new token (and sends the old timer
+ * SIGTERM, after checking /proc/PID/stat's start time so a recycled pid is
+ * never hit: it wakes, finds its token gone and exits).
  * A second `apply --confirm` keeps the first one's rollback point: an
  * unconfirmed table never becomes one.
  */
@@ -57,14 +63,120 @@ struct timer {
 
 /* ---------------------------------------------------------------- timer */
 
-/* Restore the rollback point if this timer is still the pending one. */
-static int timer_fire(const char *dir, uint64_t token)
+/* What rollback_now() did. */
+enum rollback {
+	ROLLBACK_DONE,		/* restored (or deleted the table); recorded */
+	ROLLBACK_NOT_PENDING,	/* confirmed, or replaced: nothing to do */
+	ROLLBACK_UNREADABLE,	/* the rollback point cannot be read (*@err) */
+	ROLLBACK_REFUSED,	/* the kernel refused to restore it */
+};
+
+/*
+ * Under the lock: restore the rollback point of the change whose timer
+ * holds @token (0: the pending change whose timer is gone) and record it
+ * (expired.timer). @what gets "restored the previous table inet T" or
+ * "deleted table inet T (there was none before)".
+ */
+static enum rollback rollback_now(struct pinhole_state *st, uint64_t token,
+				  char *what, size_t len, int *err)
 {
 	struct pinhole_ruleset *r = NULL;
-	struct pinhole_state *st;
 	char *absent = NULL;
-	const char *why;
+	enum rollback res = ROLLBACK_DONE;
 	int ret;
+
+	ret = pinhole_state_rollback_load(st, token, &r, &absent);
+	if (ret == PINHOLE_STATE_NOT_PENDING)
+		return ROLLBACK_NOT_PENDING;
+	if (ret) {
+		*err = ret;
+		return ROLLBACK_UNREADABLE;
+	}
+	if (r) {
+		ret = cli_apply_st(st, r, 5);
+	} else {
+		ret = pinhole_table_flush(absent, g_opts.netns);
+		for (int i = 0; ret == -ERESTART && i < 5; i++)
+			ret = pinhole_table_flush(absent, g_opts.netns);
+		if (ret)
+			sys_error(ret);
+	}
+	if (ret) {
+		res = ROLLBACK_REFUSED;
+		goto out;
+	}
+	if (r)
+		snprintf(what, len, "restored the previous table inet %s",
+			 pinhole_ruleset_table(r));
+	else
+		snprintf(what, len, "deleted table inet %s (there was none before)",
+			 absent);
+	pinhole_state_expire(st);
+out:
+	pinhole_ruleset_free(r);
+	free(absent);
+	return res;
+}
+
+int cli_dead_timer(struct pinhole_state *st, bool *rolled_back)
+{
+	char when[32] = "its deadline", what[128];
+	time_t deadline;
+	struct tm tm;
+	int err = 0;
+
+	*rolled_back = false;
+	if (pinhole_state_status(st, &deadline) != PINHOLE_PENDING_STALE)
+		return EXIT_OK;
+	if (!deadline) {
+		fprintf(stderr, "%s: warning: the rollback timer of the pending "
+			"'apply --confirm' is gone (%s cannot be read): nothing will "
+			"restore the previous table\n", prog,
+			state_file(st, PINHOLE_STATE_FILE_TIMER));
+		return EXIT_OK;
+	}
+	if (localtime_r(&deadline, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (time(NULL) < deadline) {
+		fprintf(stderr, "%s: warning: the rollback timer of the pending "
+			"'apply --confirm' is gone (killed?): the previous table will "
+			"not be restored at %s; '%s confirm' keeps this one\n",
+			prog, when, prog);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "%s: the rollback timer of the pending 'apply --confirm' "
+		"is gone (killed?) and its deadline %s has passed: restoring the "
+		"previous table now\n", prog, when);
+	switch (rollback_now(st, 0, what, sizeof(what), &err)) {
+	case ROLLBACK_NOT_PENDING:
+		return EXIT_OK;
+	case ROLLBACK_UNREADABLE:
+		fprintf(stderr, "%s: %s: %s; cannot restore the previous table\n",
+			prog, state_file(st, PINHOLE_STATE_FILE_ROLLBACK),
+			strerror(-err));
+		return EXIT_SYSTEM;
+	case ROLLBACK_REFUSED:
+		fprintf(stderr, "%s: could not restore the previous table; the "
+			"unconfirmed one stays\n", prog);
+		return EXIT_SYSTEM;
+	case ROLLBACK_DONE:
+		break;
+	}
+	fprintf(stderr, "%s: %s\n", prog, what);
+	*rolled_back = true;
+	return EXIT_OK;
+}
+
+/*
+ * Restore the rollback point if this timer is still the pending one: at
+ * the deadline, or at once after SIGTERM (@sig).
+ */
+static int timer_fire(const char *dir, uint64_t token, int sig)
+{
+	struct pinhole_state *st;
+	char what[128];
+	const char *why;
+	int ret, err = 0;
 
 	openlog("pinhole", LOG_PID, LOG_DAEMON);
 	ret = pinhole_state_open(dir, &st, &why);
@@ -78,42 +190,79 @@ static int timer_fire(const char *dir, uint64_t token)
 		syslog(LOG_WARNING, "rollback timer: %s/%s: %s; going on without it",
 		       dir, pinhole_state_file_name(PINHOLE_STATE_FILE_LOCK),
 		       strerror(-ret));
-	ret = pinhole_state_rollback_load(st, token, &r, &absent);
-	if (ret == PINHOLE_STATE_NOT_PENDING) {
-		ret = 0;	/* confirmed, or replaced by a newer apply --confirm */
-		goto out;
-	}
-	if (ret) {
+	ret = 1;
+	switch (rollback_now(st, token, what, sizeof(what), &err)) {
+	case ROLLBACK_NOT_PENDING:	/* confirmed, or replaced by a newer apply --confirm */
+		ret = 0;
+		break;
+	case ROLLBACK_UNREADABLE:
 		syslog(LOG_ERR, "rollback timer: %s/%s: %s; cannot restore the previous table",
 		       dir, pinhole_state_file_name(PINHOLE_STATE_FILE_ROLLBACK),
-		       strerror(-ret));
-		goto out;
+		       strerror(-err));
+		break;
+	case ROLLBACK_REFUSED:
+		syslog(LOG_ERR, "rollback timer: could not restore the previous table; "
+		       "the unconfirmed one stays");
+		break;
+	case ROLLBACK_DONE:
+		if (sig)
+			syslog(LOG_WARNING, "'apply --confirm' not confirmed, rollback "
+			       "timer got %s: %s", strsignal(sig), what);
+		else
+			syslog(LOG_WARNING, "'apply --confirm' was not confirmed in time: %s",
+			       what);
+		ret = 0;
+		break;
 	}
-	if (r) {
-		ret = cli_apply_st(st, r, 5);
-	} else {
-		ret = pinhole_table_flush(absent, g_opts.netns);
-		for (int i = 0; ret == -ERESTART && i < 5; i++)
-			ret = pinhole_table_flush(absent, g_opts.netns);
-	}
-	if (ret) {
-		syslog(LOG_ERR, "rollback timer: could not restore the previous table "
-		       "(exit %d); the unconfirmed one stays", ret);
-		goto out;
-	}
-	if (r)
-		syslog(LOG_WARNING, "'apply --confirm' was not confirmed in time: "
-		       "restored the previous table inet %s", pinhole_ruleset_table(r));
-	else
-		syslog(LOG_WARNING, "'apply --confirm' was not confirmed in time: "
-		       "deleted table inet %s (there was none before)", absent);
-	pinhole_state_expire(st);
-out:
-	pinhole_ruleset_free(r);
-	free(absent);
 	pinhole_state_close(st);
 	closelog();
-	return ret ? 1 : 0;
+	return ret;
+}
+
+/*
+ * The signals the timer takes through sigtimedwait() instead of dying of
+ * them: all but SIGKILL and SIGSTOP (which cannot be) and the synchronous
+ * faults (a blocked one kills anyway). Blocked from before the timer's pid
+ * is known to anyone, so none is ever delivered the default way.
+ */
+static void timer_sigset(sigset_t *set)
+{
+	static const int faults[] = {
+		SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS,
+	};
+
+	sigfillset(set);
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigdelset(set, faults[i]);
+}
+
+/*
+ * Sleep until @when (CLOCK_MONOTONIC). SIGTERM ends the wait early
+ * (returned): "roll back now", what a shutdown or an admin asks for; a
+ * timer that pinhole itself stops that way (after confirm, or when a newer
+ * apply --confirm replaced it) finds its token gone and does nothing.
+ * Every other signal is swallowed. Returns 0 at the deadline.
+ */
+static int timer_wait(const struct timespec *when, const sigset_t *set)
+{
+	for (;;) {
+		struct timespec now, left;
+		int sig;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > when->tv_sec ||
+		    (now.tv_sec == when->tv_sec && now.tv_nsec >= when->tv_nsec))
+			return 0;
+		left.tv_sec = when->tv_sec - now.tv_sec;
+		left.tv_nsec = when->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		sig = sigtimedwait(set, NULL, &left);
+		if (sig == SIGTERM)
+			return sig;
+	}
 }
 
 static void close_from(int lo, int hi)
@@ -139,11 +288,10 @@ timer_main(struct pinhole_state *st, const char *dir, const struct timespec *whe
 	   uint64_t token, int report_fd)
 {
 	pid_t self = getpid();
-	int null;
+	sigset_t set;
+	int null, sig;
 
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
+	timer_sigset(&set);	/* already blocked (timer_start) */
 	pinhole_state_close(st);	/* the parent's descriptor keeps the lock */
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
@@ -157,9 +305,8 @@ timer_main(struct pinhole_state *st, const char *dir, const struct timespec *whe
 	if (write(report_fd, &self, sizeof(self)) != sizeof(self))
 		_exit(1);
 	close(report_fd);
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, when, NULL) == EINTR)
-		;
-	_exit(timer_fire(dir, token));
+	sig = timer_wait(when, &set);
+	_exit(timer_fire(dir, token, sig));
 }
 
 /* Fork the timer; fill @t. */
@@ -188,6 +335,11 @@ static int timer_start(struct pinhole_state *st, const char *dir,
 		return ret;
 	}
 	if (pid == 0) {
+		sigset_t set;
+
+		/* before anyone knows the timer's pid: see timer_sigset() */
+		timer_sigset(&set);
+		sigprocmask(SIG_BLOCK, &set, NULL);
 		close(p[0]);
 		if (setsid() < 0)
 			_exit(1);
@@ -314,7 +466,10 @@ int apply_confirm(const char *policy, unsigned int seconds)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	ret = cli_apply_st(st, r, 0);
+	/* joined: the pending table is saved right after the ack (commit) */
+	if (joined)
+		pinhole_state_stage(st, r);
+	ret = cli_apply_publish(st, r, 0, NULL);
 	if (!ret) {
 		ret = pinhole_state_commit(st, r);
 		if (ret) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,22 +116,32 @@ void cli_warn_others(const char *table)
 	pinhole_diag_free(d);
 }
 
-int cli_apply(const struct pinhole_ruleset *r, int retries)
+/*
+ * Test hook (tests/boot.sh): sleep this many seconds once the kernel took
+ * the table (and a staged save was published), so that a test can kill -9
+ * the process there: before the save was staged, that left the saved
+ * table one apply behind.
+ */
+static void test_pause_after_commit(void)
 {
-	return cli_apply_st(NULL, r, retries);
+	const char *v = getenv("PINHOLE_TEST_PAUSE_AFTER_COMMIT");
+
+	if (v && *v)
+		sleep((unsigned int)strtoul(v, NULL, 10));
 }
 
-int cli_apply_st(struct pinhole_state *st, const struct pinhole_ruleset *r,
-		 int retries)
+int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		      int retries, bool *published)
 {
 	char old[PINHOLE_TABLE_NAME_MAX + 1] = "";
 	struct pinhole_diag *d;
 	int ret;
 
+	if (published)
+		*published = false;
 	/* none recorded, or unreadable: nothing to delete but our own table */
 	if (st && pinhole_state_loaded_table(st, old))
 		old[0] = 0;
-
 	for (;;) {
 		d = pinhole_diag_new();
 		if (!d)
@@ -140,6 +151,11 @@ int cli_apply_st(struct pinhole_state *st, const struct pinhole_ruleset *r,
 			break;
 		pinhole_diag_free(d);
 	}
+	/* first thing after the ack: the window for a kill -9 is one rename */
+	if (!ret && st && pinhole_state_publish(st) == 0 && published)
+		*published = true;
+	if (!ret)
+		test_pause_after_commit();
 	pinhole_diag_print(d, stderr);
 	if (ret && pinhole_diag_errors(d)) {
 		fprintf(stderr, "%s: nothing was changed\n", prog);
@@ -153,6 +169,17 @@ int cli_apply_st(struct pinhole_state *st, const struct pinhole_ruleset *r,
 	if (!ret)
 		cli_warn_others(pinhole_ruleset_table(r));
 	return ret;
+}
+
+int cli_apply(const struct pinhole_ruleset *r, int retries)
+{
+	return cli_apply_publish(NULL, r, retries, NULL);
+}
+
+int cli_apply_st(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		 int retries)
+{
+	return cli_apply_publish(st, r, retries, NULL);
 }
 
 const char *state_file(const struct pinhole_state *st, enum pinhole_state_file f)
@@ -177,7 +204,13 @@ void cli_say_joined(time_t deadline, const char *what)
 		prog, what, prog, when);
 }
 
-int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r)
+/*
+ * Save what was just loaded: as the boot fallback, or, while an
+ * `apply --confirm` is pending, as part of that pending change. When the
+ * staged image was @published already, only the messages are left.
+ */
+static int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r,
+			bool published)
 {
 	enum pinhole_state_file f = PINHOLE_STATE_FILE_PENDING;
 	bool live;
@@ -185,10 +218,12 @@ int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r)
 	int ret = 0;
 
 	live = pinhole_state_status(st, &deadline) == PINHOLE_PENDING_LIVE;
-	if (live) {
+	if (live)
 		cli_say_joined(deadline, "apply");
+	if (published)
+		return EXIT_OK;
+	if (live)
 		ret = pinhole_state_join(st, r);
-	}
 	/* not live, or confirmed meanwhile (apply --boot without the lock) */
 	if (!live || ret == PINHOLE_STATE_NOT_PENDING) {
 		f = PINHOLE_STATE_FILE_LAST;
@@ -200,4 +235,27 @@ int save_applied(struct pinhole_state *st, const struct pinhole_ruleset *r)
 		return EXIT_SYSTEM;
 	}
 	return EXIT_OK;
+}
+
+int cli_apply_save(struct pinhole_state *st, const struct pinhole_ruleset *r,
+		   int retries, bool *loaded)
+{
+	bool published;
+	int ret;
+
+	ret = pinhole_state_stage(st, r);
+	if (ret && !loaded) {
+		/* the save would fail too: refuse before changing anything */
+		fprintf(stderr, "%s: cannot save the new table in %s: %s; nothing "
+			"was changed\n", prog, pinhole_state_dir(st), strerror(-ret));
+		return EXIT_SYSTEM;
+	}
+	/* boot loads anyway: then the save is tried whole after the load */
+	ret = cli_apply_publish(st, r, retries, &published);
+	if (loaded)
+		*loaded = ret == EXIT_OK;
+	if (ret == EXIT_OK)
+		return save_applied(st, r, published);
+	pinhole_state_abort(st);	/* removes the staged image */
+	return ret;
 }

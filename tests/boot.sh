@@ -24,7 +24,7 @@ B="$srcdir/tests/boot"
 unset PINHOLE_STATE_DIR		# every call names its own --state-dir
 
 . "$srcdir/tests/lib.sh"
-in_netns_sandbox nft ip setsid timeout
+in_netns_sandbox nft ip setsid timeout mkfifo mount
 
 TMP=$(mktemp -d)
 NSLIST=""
@@ -286,6 +286,158 @@ ok $? "two concurrent applies both succeed (the second waits for the lock)"
 [ $? = 0 ] || show "$TMP/o1" "$TMP/o2"
 is_live "$TMP/b.ref"
 ok $? "... and the table is exactly the later one, whole"
+
+# ---------------------------------------------------------------- issue 12
+# item 2: the timer survives every catchable signal; SIGTERM rolls back now
+newcase signals
+ph apply "$B/a.yaml" && ph apply --confirm 60 "$B/b.yaml" 2>/dev/null
+pid=$(timer_pid "$SD")
+for s in USR1 USR2 HUP INT ALRM PIPE QUIT CONT TSTP; do
+	kill -"$s" "$pid" 2>/dev/null
+done
+sleep 0.5
+# alive: neither gone, nor a zombie, nor stopped
+[ -n "$pid" ] && is_live "$TMP/b.ref" &&
+	case "$(ps -o stat= -p "$pid")" in ''|Z*|T*) false ;; esac
+ok $? "the timer survives SIGUSR1/2, SIGHUP, SIGINT, SIGALRM, SIGPIPE, SIGQUIT, SIGTSTP"
+kill -TERM "$pid" 2>/dev/null
+wait_for 10 is_live "$TMP/a.ref"
+ok $? "SIGTERM to the timer restores the previous table at once"
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'too late' "$TMP/out"
+ok $? "confirm after a SIGTERM rollback: 'too late', exit 2 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase dead-timer
+ph apply "$B/a.yaml" && ph apply --confirm 60 "$B/b.yaml" 2>/dev/null
+kill -KILL "$(timer_pid "$SD")"
+sleep 0.3
+ph status >"$TMP/out" 2>&1
+grep -q 'rollback timer .*is gone' "$TMP/out" && is_live "$TMP/b.ref"
+ok $? "status says when the rollback timer was killed (deadline not passed)"
+[ $? = 0 ] || show "$TMP/out"
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q 'rollback timer .*is gone' "$TMP/out" &&
+	! grep -q 'timer is cancelled' "$TMP/out" && is_live "$TMP/b.ref"
+ok $? "confirm says the rollback timer was dead, and keeps the table (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase dead-timer-late
+ph apply "$B/a.yaml" && ph apply --confirm 1 "$B/b.yaml" 2>/dev/null
+kill -KILL "$(timer_pid "$SD")"
+sleep 1.5
+ph confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'rollback timer .*is gone' "$TMP/out" &&
+	grep -q 'restored the previous table' "$TMP/out" && is_live "$TMP/a.ref"
+ok $? "confirm after the deadline of a killed timer rolls back at once, exit 2 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase dead-timer-status
+ph apply "$B/a.yaml" && ph apply --confirm 1 "$B/b.yaml" 2>/dev/null
+kill -KILL "$(timer_pid "$SD")"
+sleep 1.5
+ph status >"$TMP/out" 2>&1
+grep -q 'restored the previous table' "$TMP/out" && is_live "$TMP/a.ref" &&
+	[ ! -e "$SD/pending.timer" ]
+ok $? "status after the deadline of a killed timer rolls back at once"
+[ $? = 0 ] || show "$TMP/out"
+
+# item 4: flush works whatever state the state directory is in
+newcase flush-lockdir
+ph apply "$B/a.yaml"
+rm -f "$SD/lock" && mkdir "$SD/lock"
+ph flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref" && grep -q 'warning: .*lock' "$TMP/out"
+ok $? "flush with 'lock' a directory deletes the table, warns, exit 0 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+
+newcase flush-ro
+mkdir "$TMP/ro.mnt" && mount -t tmpfs -o mode=700 tmpfs "$TMP/ro.mnt" &&
+	SD="$TMP/ro.mnt" && ph apply "$B/a.yaml" &&
+	mount -o remount,ro "$TMP/ro.mnt"
+ph flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref"
+ok $? "flush with a read-only state directory deletes the table, exit 0 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+rm -f "$TMP/ro.mnt/lock" 2>/dev/null
+ph flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ]
+ok $? "... also when it has no lock file (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+ph apply "$B/b.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && is_live "$TMP/empty.ref" && grep -q 'nothing was changed' "$TMP/out"
+ok $? "apply with a read-only state directory changes nothing, exit 3 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+ph apply --boot "$B/b.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && is_live "$TMP/b.ref" && grep -q 'loaded, but could not save it' "$TMP/out" &&
+	! grep -q 'fallback' "$TMP/out"
+ok $? "boot with a read-only state directory still loads the policy, exit 3 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+umount "$TMP/ro.mnt" && rmdir "$TMP/ro.mnt"
+
+# item 5: a FIFO in the state directory is refused, never read
+newcase fifo
+ph apply "$B/a.yaml"
+rm "$SD/last.ruleset" && mkfifo -m 600 "$SD/last.ruleset"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" apply --boot "$B/broken.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'last.ruleset: not a regular file' "$TMP/out" &&
+	is_live "$TMP/lockdown.ref"
+ok $? "boot: a FIFO as last.ruleset is refused: lockdown, exit 2 (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+mkfifo -m 600 "$SD/pending.timer"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" apply "$B/a.yaml" >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/a.ref"
+ok $? "apply with a FIFO as pending.timer does not hang (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+mkfifo -m 600 "$SD/pending.timer"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" confirm >"$TMP/out" 2>&1
+rc=$?
+[ $rc != 124 ] && [ $rc != 0 ]
+ok $? "confirm with a FIFO as pending.timer does not hang, fails (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+rm -f "$SD/pending.timer" && mkfifo -m 600 "$SD/pending.timer"
+timeout 20 "$PINHOLE" --netns "$NS" --state-dir "$SD" flush >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 0 ] && is_live "$TMP/empty.ref"
+ok $? "flush with a FIFO as pending.timer does not hang (got $rc)"
+[ $? = 0 ] || show "$TMP/out"
+rm -f "$SD/pending.timer"	# cleanup confirms every state dir
+
+# item 6: kill -9 right after the kernel took the table
+newcase kill9
+ph apply "$B/a.yaml"
+PINHOLE_TEST_PAUSE_AFTER_COMMIT=10 "$PINHOLE" --netns "$NS" --state-dir "$SD" \
+	apply "$B/b.yaml" >/dev/null 2>&1 &
+p=$!
+wait_for 10 is_live "$TMP/b.ref"
+kill -KILL "$p"
+wait "$p" 2>/dev/null
+ph apply --boot "$B/broken.yaml" >/dev/null 2>&1
+is_live "$TMP/b.ref"
+ok $? "kill -9 once the kernel took the table: last.ruleset is that table"
+[ $? = 0 ] || diff -u "$TMP/b.ref" "$TMP/now" | show
+ph apply --confirm 60 "$B/a.yaml" 2>/dev/null
+PINHOLE_TEST_PAUSE_AFTER_COMMIT=10 "$PINHOLE" --netns "$NS" --state-dir "$SD" \
+	apply "$B/c.yaml" >/dev/null 2>&1 &
+p=$!
+wait_for 10 is_live "$TMP/c.ref"
+kill -KILL "$p"
+wait "$p" 2>/dev/null
+ph confirm >/dev/null 2>&1
+ph apply --boot "$B/broken.yaml" >/dev/null 2>&1
+is_live "$TMP/c.ref"
+ok $? "... also for an apply joining a pending --confirm (pending.ruleset)"
+[ $? = 0 ] || diff -u "$TMP/c.ref" "$TMP/now" | show
 
 # ---------------------------------------------------------------- command line
 ph apply --confirm 0 "$B/a.yaml" >/dev/null 2>&1

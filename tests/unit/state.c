@@ -553,6 +553,24 @@ static void test_state_dir(void)
 	   "a symlinked state file is not followed (-ELOOP)");
 	ok(st && state_save_ruleset(st, STATE_PENDING, r, NULL) == 0 &&
 	   mode_of(q) == 0600, "saving replaces the symlink with a file");
+	/* a FIFO in place of a state file: refused at once, never read */
+	alarm(10);	/* a regression hangs in open(): fail, don't wedge make check */
+	snprintf(q, sizeof(q), "%s/%s", p, STATE_ROLLBACK);
+	ok(mkfifo(q, 0600) == 0 && st &&
+	   state_load_ruleset(st, STATE_ROLLBACK, &back, NULL) == -EBADF,
+	   "a FIFO as state file is refused without blocking (-EBADF)");
+	{
+		struct serial_timer t;
+
+		snprintf(q, sizeof(q), "%s/%s", p, STATE_TIMER);
+		ok(mkfifo(q, 0600) == 0 && st &&
+		   state_load_timer(st, STATE_TIMER, &t) == -EBADF,
+		   "a FIFO as timer record is refused without blocking (-EBADF)");
+	}
+	alarm(0);
+	snprintf(q, sizeof(q), "%s/%s", p, STATE_ROLLBACK);
+	ok(st && state_save_ruleset(st, STATE_ROLLBACK, r, NULL) == 0 &&
+	   mode_of(q) == 0600, "saving replaces the FIFO with a file");
 	state_close(st);
 	st = NULL;
 

@@ -632,7 +632,18 @@ static void test_stale(void)
 	confirm_apply(st, A, B, 9, pid);
 	ok(pinhole_state_drop_stale(st) == 0, "drop_stale with a live timer");
 	is_str(files(), "RPT-L", "... keeps the pending change");
-	end_child(pid);
+	{
+		struct pinhole_ruleset *r = NULL;
+
+		ok(pinhole_state_rollback_load(st, 0, &r, NULL) ==
+		   PINHOLE_STATE_NOT_PENDING && !r,
+		   "rollback_load(0) while the timer runs: not pending");
+		end_child(pid);
+		ok(pinhole_state_rollback_load(st, 0, &r, NULL) == 0 && r &&
+		   !strcmp(pinhole_ruleset_table(r), "ta"),
+		   "rollback_load(0) of a stale change: its rollback point");
+		pinhole_ruleset_free(r);
+	}
 	ok(pinhole_state_status(st, NULL) == PINHOLE_PENDING_STALE,
 	   "its timer gone, the change is stale");
 	ok(pinhole_state_drop_stale(st) == 0, "drop_stale");
@@ -724,6 +735,45 @@ static void test_loaded_table(void)
 	pinhole_state_close(st);
 }
 
+/* stage before the load, publish after the ack (issue 12 item 6) */
+static void test_stage(void)
+{
+	struct pinhole_state *st = fresh();
+	char staged[512];
+	struct stat sb;
+	pid_t pid;
+
+	if (!st) {
+		ok(0, "fresh state dir");
+		return;
+	}
+	snprintf(staged, sizeof(staged), "%s/staged.ruleset", dir);
+	ok(pinhole_state_publish(st) == -ENOENT, "publish with nothing staged: -ENOENT");
+	ok(pinhole_state_stage(st, A) == 0 && stat(staged, &sb) == 0 &&
+	   (sb.st_mode & 07777) == 0600, "stage writes staged.ruleset, 0600");
+	is_str(files(), "-----", "... and nothing else");
+	ok(pinhole_state_publish(st) == 0 && stat(staged, &sb) < 0, "publish renames it");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "ta", "... into last.ruleset");
+	ok(pinhole_state_stage(st, B) == 0 && pinhole_state_abort(st) == 0 &&
+	   stat(staged, &sb) < 0, "abort removes a staged image");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "ta", "... and the fallback stays");
+
+	pid = timer_child();
+	confirm_apply(st, A, B, 21, pid);
+	ok(pinhole_state_stage(st, C) == 0 && pinhole_state_publish(st) == 0,
+	   "stage + publish while an apply --confirm is pending");
+	is_str(table_in(PINHOLE_STATE_FILE_PENDING), "tc", "... goes to pending.ruleset");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "ta", "... not to the fallback");
+	ok(pinhole_state_stage(st, B) == 0, "stage while pending");
+	end_child(pid);
+	ok(pinhole_state_publish(st) == -EAGAIN && stat(staged, &sb) == 0,
+	   "the timer died since: publish refuses (-EAGAIN), nothing renamed");
+	ok(pinhole_state_record_applied(st, B) == 0, "... the plain save then works");
+	is_str(table_in(PINHOLE_STATE_FILE_LAST), "tb", "... as the fallback");
+	pinhole_state_abort(st);
+	pinhole_state_close(st);
+}
+
 int main(void)
 {
 	char base[] = "/tmp/pinhole-txn-test-XXXXXX", cmd[300];
@@ -750,6 +800,7 @@ int main(void)
 	test_begin_failures();
 	test_stale();
 	test_loaded_table();
+	test_stage();
 	pinhole_ruleset_free(A);
 	pinhole_ruleset_free(B);
 	pinhole_ruleset_free(C);
