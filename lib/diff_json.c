@@ -35,38 +35,49 @@ static char *printed_comment(const char *s)
 	return out;
 }
 
-/* The printed comments of both sides' pinholes, to tell their lines apart. */
+/*
+ * The printed comments of both sides' pinholes, to tell their lines apart:
+ * 1 for a pinhole that is added or removed, 0 for one that is not.
+ */
 struct names {
 	struct strmap map;
 	char **v;
-	size_t n;
+	size_t n, cap;
 };
 
-static int names_add(struct names *nm, const struct ph_table *t)
+static int names_add(struct names *nm, const char *name, size_t listed)
 {
-	char **v = realloc(nm->v, (nm->n + t->n + 1) * sizeof(*v));
 	size_t dummy;
+	char *s;
 
-	if (!v)
-		return -ENOMEM;
-	nm->v = v;
-	for (size_t i = 0; i < t->n; i++) {
-		char *s = printed_comment(t->v[i].name);
+	if (nm->n == nm->cap) {
+		size_t cap = nm->cap ? nm->cap * 2 : 64;
+		char **v = realloc(nm->v, cap * sizeof(*v));
 
-		if (!s)
+		if (!v)
 			return -ENOMEM;
-		nm->v[nm->n++] = s;
-		if (strmap_add(&nm->map, s, 0, &dummy) < 0)
-			return -ENOMEM;
+		nm->v = v;
+		nm->cap = cap;
 	}
-	return 0;
+	s = printed_comment(name);
+	if (!s)
+		return -ENOMEM;
+	nm->v[nm->n++] = s;
+	return strmap_add(&nm->map, s, listed, &dummy) < 0 ? -ENOMEM : 0;
 }
 
-/* Does the diff line @l carry the comment of a pinhole of either side? */
+/*
+ * Is the diff line @l a pinhole's own? A set element with a pinhole's
+ * comment always is (one that only gained or lost its trailing comma
+ * next to an added element changes nothing); a rule with one only when
+ * that pinhole is listed, since a rule without a counter is no part of
+ * the pinhole and would go unseen.
+ */
 static bool pinhole_line(const struct names *nm, char *l)
 {
 	char *c = strstr(l, " comment \""), *end;
-	size_t dummy;
+	bool elem = !strncmp(l + 1, "\t\t\t", 3);
+	size_t listed = 0;
 	bool ret;
 
 	if (!c)
@@ -76,13 +87,15 @@ static bool pinhole_line(const struct names *nm, char *l)
 	if (!end)
 		return false;
 	*end = '\0';
-	ret = strmap_get(&nm->map, c, &dummy);
+	ret = strmap_get(&nm->map, c, &listed);
 	*end = '"';
-	return ret;
+	return ret && (elem || listed);
 }
 
 static bool same_tuples(const struct ph_entry *a, const struct ph_entry *b)
 {
+	if (!a || !b)
+		return false;
 	if (a->tuples.n != b->tuples.n)
 		return false;
 	for (size_t i = 0; i < a->tuples.n; i++)
@@ -175,10 +188,16 @@ int pinhole_ruleset_diff_json(const struct pinhole_ruleset *live,
 	ret = ph_collect(&lt, live, true);
 	if (!ret)
 		ret = ph_collect(&wt, want, true);
-	if (!ret)
-		ret = names_add(&nm, &lt);
-	if (!ret)
-		ret = names_add(&nm, &wt);
+	/* the listed names first: a name kept by one side keeps its 1 */
+	for (int listed = 1; listed >= 0 && !ret; listed--) {
+		for (int side = 0; side < 2 && !ret; side++) {
+			const struct ph_table *a = side ? &wt : &lt, *b = side ? &lt : &wt;
+
+			for (size_t i = 0; i < a->n && !ret; i++)
+				if (!same_tuples(&a->v[i], ph_find(b, a->v[i].name)) == listed)
+					ret = names_add(&nm, a->v[i].name, (size_t)listed);
+		}
+	}
 	for (size_t i = 0; p && !ret && i < p->n_pinholes; i++) {
 		size_t dummy;
 

@@ -125,6 +125,12 @@ js "$TMP/d3" 'd["changed"] is True and d["added"] == [] and d["removed"] == [] a
 	and all(l[0] in "+-" for l in d["other"])'
 ok $? "the hand-added rule is in other, as a - line" "$TMP/d3"
 
+nft add rule inet pinhole input_wan tcp dport 7777 accept comment '"web-https"' 2>"$TMP/nft.err"
+run d4 diff --json "$TMP/a.yaml"
+js "$TMP/d4" 'd["added"] == [] and d["removed"] == [] and
+	any(l.startswith("-") and "7777" in l for l in d["other"])'
+ok $? "a hand-added rule with a pinhole's name but no counter is in other, not hidden" "$TMP/d4"
+
 run st status --json
 ok $rc "status --json exits 0" "$TMP/st.err"
 js "$TMP/st" 'd["table"] == "pinhole" and names(d["pinholes"]) == '"$ALL"' and
