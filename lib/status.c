@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,11 +198,46 @@ static void fmt_proto(char *out, size_t sz, unsigned int p)
 		snprintf(out, sz, "%u", p);
 }
 
+/* A tuple being built: grows, since a rule may match a long list of sources. */
+struct tbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static int tb_add(struct tbuf *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int tb_add(struct tbuf *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if (t->len + (size_t)n + 1 > t->cap) {
+		size_t cap = (t->len + (size_t)n + 1) * 2;
+		char *p = realloc(t->s, cap);
+
+		if (!p)
+			return -ENOMEM;
+		t->s = p;
+		t->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+	return 0;
+}
+
 /*
  * One field of an element or rule: into the entry's lists, and its text
  * onto @tup (the tuple being built; NULL when not kept).
  */
-static int fmt_field(struct ph_entry *e, char *tup, enum ir_field f,
+static int fmt_field(struct ph_entry *e, struct tbuf *tup, enum ir_field f,
 		     const uint8_t *lo, const uint8_t *hi, const struct ir_key *k)
 {
 	char buf[TXT];
@@ -243,11 +279,8 @@ static int fmt_field(struct ph_entry *e, char *tup, enum ir_field f,
 		break;
 	}
 	}
-	if (tup) {
-		size_t len = strlen(tup);
-
-		snprintf(tup + len, TXT - len, " %s=%s", ir_field(f)->nft, buf);
-	}
+	if (!ret && tup)
+		ret = tb_add(tup, " %s=%s", ir_field(f)->nft, buf);
 	return ret;
 }
 
@@ -285,27 +318,35 @@ static unsigned int set_family(const struct pinhole_ruleset *r, const struct ir_
 	return fam;
 }
 
-static int add_tuple(struct ph_entry *e, unsigned int fam, const char *tup)
+/* the tuple @tup, prefixed with the family of its set, onto @e's list; resets @tup */
+static int add_tuple(struct ph_entry *e, unsigned int fam, struct tbuf *tup)
 {
-	char buf[TXT + 8];
+	struct tbuf t = { 0 };
+	int ret;
 
-	snprintf(buf, sizeof(buf), "%s%s%s", fam & 1u << 6 ? "6" : "",
-		 fam & 1u << 4 ? "4" : "", tup);
-	return strv_push(&e->tuples, buf);
+	ret = tb_add(&t, "%s%s%s", fam & 1u << 6 ? "6" : "",
+		     fam & 1u << 4 ? "4" : "", tup->s ? tup->s : "");
+	if (!ret)
+		ret = strv_push(&e->tuples, t.s);
+	free(t.s);
+	tup->len = 0;
+	if (tup->s)
+		tup->s[0] = '\0';
+	return ret;
 }
 
 static int from_set(struct ph_table *t, const struct pinhole_ruleset *r,
 		    const struct ir_set *s, bool tuples)
 {
+	struct tbuf tup = { 0 };
+	struct tbuf *tp = tuples ? &tup : NULL;
 	unsigned int fam = 0;
 	bool fam_done = false;
+	int ret = 0;
 
 	for (size_t i = 0; i < s->n_elems; i++) {
 		const struct ir_elem *el = &s->elems[i];
-		char tup[TXT] = "";
-		char *tp = tuples ? tup : NULL;
 		struct ph_entry *e;
-		int ret = 0;
 
 		if (!el->comment)
 			continue;
@@ -314,8 +355,10 @@ static int from_set(struct ph_table *t, const struct pinhole_ruleset *r,
 			fam_done = true;
 		}
 		e = entry_for(t, el->comment);
-		if (!e)
-			return -ENOMEM;
+		if (!e) {
+			ret = -ENOMEM;
+			break;
+		}
 		e->families |= fam;
 		for (unsigned int k = 0; k < s->n_keys && !ret; k++) {
 			unsigned int off = s->n_keys > 1 ? ir_keys_off(s->keys, k) : 0;
@@ -326,23 +369,20 @@ static int from_set(struct ph_table *t, const struct pinhole_ruleset *r,
 		if (!ret && (s->flags & IR_SET_MAP) && s->n_data >= 1 &&
 		    s->data[0] == IR_T_IPADDR) {
 			ret = fmt_field(e, tp, IR_F_IP_DADDR, el->data, el->data, NULL);
-			if (!ret && tp && s->n_data >= 2) {
-				size_t len = strlen(tup);
-
-				snprintf(tup + len, TXT - len, " :%u",
-					 el->data[4] << 8 | el->data[5]);
-			}
+			if (!ret && tp && s->n_data >= 2)
+				ret = tb_add(tp, " :%u", el->data[4] << 8 | el->data[5]);
 		}
 		if (!ret && tp)
-			ret = add_tuple(e, fam, tup);
+			ret = add_tuple(e, fam, tp);
 		if (ret)
-			return ret;
+			break;
 		if (s->counters) {
 			e->packets += s->counters[i].packets;
 			e->bytes += s->counters[i].bytes;
 		}
 	}
-	return 0;
+	free(tup.s);
+	return ret;
 }
 
 static const struct ir_stmt *counter_of(const struct ir_rule *r)
@@ -357,8 +397,8 @@ static int from_rule(struct ph_table *t, const struct ir_chain *c,
 		     const struct ir_rule *r, bool tuples)
 {
 	const struct ir_stmt *ctr = counter_of(r);
-	char tup[TXT] = "";
-	char *tp = tuples ? tup : NULL;
+	struct tbuf tup = { 0 };
+	struct tbuf *tp = tuples ? &tup : NULL;
 	struct ph_entry *e;
 	int ret = 0;
 
@@ -368,7 +408,7 @@ static int from_rule(struct ph_table *t, const struct ir_chain *c,
 	if (!e)
 		return -ENOMEM;
 	if (tp)
-		snprintf(tup, sizeof(tup), " %s:", c->name);
+		ret = tb_add(tp, " %s:", c->name);
 	for (unsigned int i = 0; i < r->n_matches && !ret; i++) {
 		const struct ir_match *m = &r->matches[i];
 
@@ -388,14 +428,12 @@ static int from_rule(struct ph_table *t, const struct ir_chain *c,
 		if (st->type != IR_S_DNAT)
 			continue;
 		ret = fmt_field(e, tp, IR_F_IP_DADDR, st->dnat.addr, st->dnat.addr, NULL);
-		if (!ret && tp && st->dnat.port) {
-			size_t len = strlen(tup);
-
-			snprintf(tup + len, TXT - len, " :%u", st->dnat.port);
-		}
+		if (!ret && tp && st->dnat.port)
+			ret = tb_add(tp, " :%u", st->dnat.port);
 	}
 	if (!ret && tp)
-		ret = add_tuple(e, 0, tup);
+		ret = add_tuple(e, 0, tp);
+	free(tup.s);
 	if (ret)
 		return ret;
 	e->packets += ctr->counter.packets;

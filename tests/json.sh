@@ -131,6 +131,15 @@ js "$TMP/d4" 'd["added"] == [] and d["removed"] == [] and
 	any(l.startswith("-") and "7777" in l for l in d["other"])'
 ok $? "a hand-added rule with a pinhole's name but no counter is in other, not hidden" "$TMP/d4"
 
+# a change at the end of a long from: list (a rule longer than any fixed buffer)
+long=$(i=0; while [ $i -lt 40 ]; do printf '2001:db8:f%03x::/48, ' $i; i=$((i + 1)); done)
+sed "s|from: \[2001:db8:ffff::/48\]|from: [${long}2001:db8:ffff::/48]|" "$TMP/a.yaml" >"$TMP/c.yaml"
+sed 's|2001:db8:ffff::/48\]|2001:db8:fffe::/48]|' "$TMP/c.yaml" >"$TMP/c2.yaml"
+ph apply "$TMP/c.yaml" 2>"$TMP/c.err" && run d5 diff --json "$TMP/c2.yaml"
+js "$TMP/d5" 'names(d["added"]) == ["router-ssh"] and names(d["removed"]) == ["router-ssh"]'
+ok $? "the last of 41 sources changed: the pinhole is removed and added" "$TMP/d5"
+ph apply "$TMP/a.yaml" 2>"$TMP/c.err"
+
 run st status --json
 ok $rc "status --json exits 0" "$TMP/st.err"
 js "$TMP/st" 'd["table"] == "pinhole" and names(d["pinholes"]) == '"$ALL"' and
