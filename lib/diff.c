@@ -93,6 +93,16 @@ static int myers(const struct lines *A, size_t a0, size_t a1,
 	long *trace = NULL, *v;
 	int ret = -ENOMEM;
 
+	if (!n || !m) {
+		/* one side empty (a table not loaded yet): no search, no O(D²) trace */
+		for (long i = 0; i < n; i++)
+			if (push(s, '-', a0 + i, b0))
+				return -ENOMEM;
+		for (long j = 0; j < m; j++)
+			if (push(s, '+', a1, b0 + j))
+				return -ENOMEM;
+		return 0;
+	}
 	v = calloc(2 * off + 1, sizeof(*v));
 	trace = malloc((size_t)(dmax + 1) * (2 * off + 1) * sizeof(*trace));
 	if (!v || !trace)

@@ -189,6 +189,29 @@ int pinhole_ruleset_diff(const struct pinhole_ruleset *live,
 			 const struct pinhole_ruleset *want,
 			 const char *want_name, FILE *f);
 
+/**
+ * pinhole_ruleset_diff_json - pinhole_ruleset_diff() told in pinholes (SPEC §6.7)
+ * @live: the decoded live table, or NULL if absent (every pinhole is added)
+ * @want: the compiled ruleset
+ * @p: the policy @want was compiled from, for the host names of the added
+ *	pinholes; NULL: their addresses, as for the live side
+ * @f: one JSON object and a newline:
+ *	{"changed": BOOL, "added": [PINHOLE...], "removed": [PINHOLE...],
+ *	 "other": ["+LINE" or "-LINE"...]}
+ *	PINHOLE is {"name", "host", "proto": [...], "ports": [...], "family",
+ *	"addresses": [...]}: the set elements and counted rules carrying the
+ *	pinhole's name (their comment). One whose elements or rules differ
+ *	between the sides is in "removed" (as live has it) and in "added" (as
+ *	wanted). "other" holds the unified diff's changed lines that carry no
+ *	pinhole's comment.
+ *
+ * Returns 0 when equal, 1 when different (as pinhole_ruleset_diff()), or
+ * -errno (-EIO when @f failed).
+ */
+int pinhole_ruleset_diff_json(const struct pinhole_ruleset *live,
+			      const struct pinhole_ruleset *want,
+			      const struct pinhole_policy *p, FILE *f);
+
 /** pinhole_ruleset_table - the name of the table @r describes (borrowed) */
 const char *pinhole_ruleset_table(const struct pinhole_ruleset *r);
 
@@ -228,10 +251,14 @@ enum pinhole_status_flags {
  * @flags: enum pinhole_status_flags
  * @f: output
  *
- * One line (or JSON object) per pinhole name (the element or rule
- * comment): host, proto, ports, packets, bytes summed over every element
- * and rule carrying that name; then the counters of drop, reject and log
- * rules. Returns 0 or -errno.
+ * One line per pinhole name (the element or rule comment): host, proto,
+ * ports, packets, bytes summed over every element and rule carrying that
+ * name; then the counters of drop, reject and log rules. With
+ * PINHOLE_STATUS_JSON one object (SPEC §6.7): {"table": NAME, "pinholes":
+ * [PINHOLE as pinhole_ruleset_diff_json() with "packets" and "bytes"...],
+ * "dropped": [{"rule": "CHAIN #N [COMMENT]", "chain", "position",
+ * "comment" (or null), "packets", "bytes"}...]}; "host" is the address
+ * (IPv6 first), or "self" when the pinhole has none. Returns 0 or -errno.
  */
 int pinhole_ruleset_status(const struct pinhole_ruleset *live,
 			   unsigned int flags, FILE *f);

@@ -31,7 +31,7 @@ static const struct subcommand {
 	{ "uci",     cmd_uci,     "POLICY [--batch] [--zones]", "OpenWrt fw4 /etc/config/firewall sections" },
 	{ "apply",   cmd_apply,   "POLICY [--confirm S] [--boot]", "atomically replace the live table" },
 	{ "confirm", cmd_confirm, "", "keep what the pending 'apply --confirm' loaded" },
-	{ "diff",    cmd_diff,    "POLICY", "what apply would change, as a unified diff" },
+	{ "diff",    cmd_diff,    "POLICY [--json]", "what apply would change, as a unified diff" },
 	{ "status",  cmd_status,  "[--table NAME] [--json]", "live per-pinhole counters" },
 	{ "flush",   cmd_flush,   "[--table NAME]", "delete the table pinhole owns" },
 };

@@ -213,7 +213,10 @@ if ip netns add "$NS_SRV" && ip netns add "$NS_CLI" &&
 		ip netns exec "$NS_CLI" timeout 2 bash -c 'exec 3<>/dev/tcp/2001:db8:77::1/80' 2>/dev/null
 	done
 	"$PINHOLE" --netns "$NS_SRV" status --json >"$TMP/st" 2>&1
-	grep -q '"name":"web","host":"","proto":"tcp,udp","ports":"80","packets":[1-9]' "$TMP/st"
+	python3 -c 'import json, sys
+p = [x for x in json.load(open(sys.argv[1]))["pinholes"] if x["name"] == "web"][0]
+sys.exit(not (p["host"] == "self" and p["proto"] == ["tcp", "udp"] and
+	      p["ports"] == ["80"] and p["packets"] > 0))' "$TMP/st"
 	ok $? "status counts real packets for the pinhole they hit"
 	[ $? = 0 ] || show "$TMP/st"
 	"$PINHOLE" --netns "$NS_SRV" status >"$TMP/st2" 2>&1 && grep -q '^web ' "$TMP/st2"
