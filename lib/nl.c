@@ -396,7 +396,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 
 int nl_getgen(struct nl_sock *s, uint32_t *genid)
 {
-	char buf[NL_REQ_BUFSZ];
+	char buf[NL_REQ_BUFSZ] = { 0 };	/* no uninitialised padding reaches sendto() */
 	struct nlmsghdr *nlh;
 
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, nl_seq(s));

@@ -298,7 +298,7 @@ static int read_once(struct nl_sock *s, const char *table,
 		     struct nl_decoder *d)
 {
 	struct dump_ctx c = { .d = d, .table = table };
-	char buf[NL_REQ_BUFSZ];
+	char buf[NL_REQ_BUFSZ] = { 0 };	/* no uninitialised padding reaches sendto() */
 	struct nftnl_set **sets;
 	struct nlmsghdr *nlh;
 	size_t n_sets;
@@ -408,7 +408,7 @@ static int read_once(struct nl_sock *s, const char *table,
 int nl_read_table(struct nl_sock *s, const char *table,
 		  struct pinhole_ruleset **out, uint32_t *genid)
 {
-	char buf[NL_REQ_BUFSZ];
+	char buf[NL_REQ_BUFSZ] = { 0 };	/* no uninitialised padding reaches sendto() */
 	int ret = -EINTR;
 
 	*out = NULL;

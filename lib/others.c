@@ -233,7 +233,7 @@ out:
 /* The rules of the table of chain @i, unless an earlier chain had it. */
 static int dump_rules(struct nl_sock *s, struct scan *sc, size_t i)
 {
-	char buf[NL_REQ_BUFSZ];
+	char buf[NL_REQ_BUFSZ] = { 0 };	/* no uninitialised padding reaches sendto() */
 	struct nftnl_rule *q;
 	struct nlmsghdr *nlh;
 
@@ -279,7 +279,7 @@ static int walk(struct scan *sc, size_t i)
 
 static int scan_once(struct nl_sock *s, struct scan *sc)
 {
-	char buf[NL_REQ_BUFSZ];
+	char buf[NL_REQ_BUFSZ] = { 0 };	/* no uninitialised padding reaches sendto() */
 	struct nlmsghdr *nlh;
 	int ret;
 
