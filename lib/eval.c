@@ -172,14 +172,17 @@ static bool in_range(const uint8_t *v, const uint8_t *lo, const uint8_t *hi,
  * Does the packet's key @v (register layout) match element @el of @s?
  * Hash sets compare the key exactly; interval sets (rbtree for one field,
  * pipapo for concatenations) each field against its [key, key_end].
+ * Components not in @known are skipped.
  */
 static bool elem_match(const struct ir_set *s, const struct ir_elem *el,
-		       const uint8_t *v)
+		       const uint8_t *v, unsigned int known)
 {
 	for (unsigned int i = 0; i < s->n_keys; i++) {
 		unsigned int off = ir_keys_off(s->keys, i);
 		unsigned int len = ir_field(s->keys[i].field)->len;
 
+		if (!(known & 1u << i))
+			continue;
 		if (s->flags & IR_SET_INTERVAL) {
 			if (!in_range(v + off, el->key + off, el->key_end + off, len))
 				return false;
@@ -190,12 +193,18 @@ static bool elem_match(const struct ir_set *s, const struct ir_elem *el,
 	return true;
 }
 
-/* The element of @s the keys @keys of the packet hit, or NULL; T_UNKNOWN if unloadable. */
+/*
+ * The element of @s the keys @keys of the packet hit (*@hit), T_FALSE for
+ * none. A component the packet does not define (the checksum where an
+ * ICMP packet's th dport would be) is T_UNKNOWN only if some element
+ * matches all the others: `icmp . ?` is in no set of tcp and udp ports.
+ */
 static enum tri lookup(const struct ev *e, const struct ir_key *keys,
 		       unsigned int n_keys, const struct ir_set *s,
 		       const struct ir_elem **hit)
 {
 	uint8_t v[IR_KEY_MAX + IR_VAL_MAX] = { 0 };
+	unsigned int all = 0, known = 0;
 
 	*hit = NULL;
 	if (!s || n_keys != s->n_keys || n_keys > IR_CONCAT_MAX ||
@@ -204,15 +213,19 @@ static enum tri lookup(const struct ev *e, const struct ir_key *keys,
 	for (unsigned int i = 0; i < n_keys; i++) {
 		uint8_t one[IR_VAL_MAX];
 
+		all |= 1u << i;
 		if (!load_key(e, &keys[i], one))
-			return T_UNKNOWN;
+			continue;
+		known |= 1u << i;
 		memcpy(v + ir_keys_off(keys, i), one, ir_field(keys[i].field)->len);
 	}
 	for (size_t i = 0; i < s->n_elems; i++) {
-		if (elem_match(s, &s->elems[i], v)) {
-			*hit = &s->elems[i];
-			return T_TRUE;
-		}
+		if (!elem_match(s, &s->elems[i], v, known))
+			continue;
+		if (known != all)
+			return T_UNKNOWN;
+		*hit = &s->elems[i];
+		return T_TRUE;
 	}
 	return T_FALSE;
 }
