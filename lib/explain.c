@@ -671,6 +671,38 @@ int pinhole_address_local(const char *addr, const char *netns, char ifname[16])
 			ret = 1;
 		}
 	}
+	/*
+	 * A router (forwarding on) also answers the subnet-router anycast
+	 * address of each prefix of its interfaces (RFC 4291 2.6.1), which
+	 * getifaddrs() does not list: the kernel delivers it locally.
+	 */
+	for (struct ifaddrs *i = ifs; !ret && family == 6 && i; i = i->ifa_next) {
+		const uint8_t *ia, *im;
+		bool net = true, ones = true;
+		char path[128], c = 0;
+		FILE *f;
+
+		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET6)
+			continue;
+		ia = ((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr;
+		im = ((struct sockaddr_in6 *)(void *)i->ifa_netmask)->sin6_addr.s6_addr;
+		for (int k = 0; k < 16; k++) {
+			net &= (a[k] & ~im[k]) == 0 && (ia[k] & im[k]) == a[k];
+			if (k == 15)
+				ones = im[14] == 0xff && (im[15] & 0xfe) == 0xfe;
+		}
+		if (!net || ones)
+			continue;	/* not its prefix, or a /127 or /128 */
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding",
+			 i->ifa_name);
+		if ((f = fopen(path, "re"))) {
+			if (fread(&c, 1, 1, f) == 1 && c == '1') {
+				strncpy(ifname, i->ifa_name, IFNAMSIZ - 1);
+				ret = 1;
+			}
+			fclose(f);
+		}
+	}
 	freeifaddrs(ifs);
 	if (self >= 0) {
 		if (setns(self, CLONE_NEWNET) < 0 && ret >= 0)

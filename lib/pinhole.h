@@ -658,6 +658,10 @@ int pinhole_ruleset_outside_ifname(const struct pinhole_ruleset *r, char buf[16]
 /**
  * pinhole_address_local - is @addr an address of an interface here?
  * @netns: NULL, or a name under /run/netns to look in
+ *
+ * An address of an interface, or the subnet-router anycast address of an
+ * IPv6 prefix of an interface that forwards (the kernel delivers it
+ * locally too).
  * @ifname: out: the interface holding it
  * Returns 1 (yes), 0 (no), -EINVAL for a bad address, or -errno.
  */
