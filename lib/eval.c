@@ -267,6 +267,23 @@ static enum tri match(struct ev *e, const struct ir_match *m)
 	return T_UNKNOWN;
 }
 
+/* Why @m cannot be evaluated: the first field of it the packet lacks. */
+static const char *why_unknown(const struct ir_match *m)
+{
+	for (unsigned int i = 0; i < m->n_keys; i++) {
+		switch (m->keys[i].field) {
+		case IR_F_OIFNAME:
+			return "the rule matches the outgoing interface, which is not known (explain --out ZONE)";
+		case IR_F_IP6_DADDR:
+		case IR_F_IP_DADDR:
+			return "the rule matches the destination address, which --to self does not give";
+		default:
+			break;
+		}
+	}
+	return "the rule matches a field this packet does not define";
+}
+
 /* What a rule does to the chain walk. */
 enum act {
 	A_NEXT,		/* no verdict: the next rule */
@@ -412,7 +429,7 @@ static bool run_base(struct ev *e, const struct ir_chain *base)
 
 	for (;;) {
 		const struct ir_rule *rl;
-		const char *jump = NULL;
+		const char *jump = NULL, *why = NULL;
 		bool unknown = false;
 		enum act a;
 
@@ -447,12 +464,12 @@ static bool run_base(struct ev *e, const struct ir_chain *base)
 
 			if (t == T_FALSE)
 				goto next;
-			if (t == T_UNKNOWN)
-				unknown = true;
+			if (t == T_UNKNOWN && !unknown)
+				unknown = true, why = why_unknown(&rl->matches[m]);
 		}
 		if (unknown) {
 			decide(e, EV_UNKNOWN, c, rl, i);
-			set_unknown(e, "the rule matches a field this packet does not define");
+			set_unknown(e, why);
 			return true;
 		}
 		a = stmts(e, rl, c, &jump);

@@ -283,6 +283,7 @@ struct answer {
 	char dnat[64];		/* "192.0.2.5:443", or "" */
 	char *dnat_rule;
 	const char *why;
+	const char *policy;	/* the chain policy decided: "drop", "accept" */
 };
 
 static char *text_rule(const struct ir_rule *rl)
@@ -335,6 +336,24 @@ static bool catch_all(const struct ir_rule *rl)
 	return rule_has(rl, IR_S_DROP) || rule_has(rl, IR_S_REJECT);
 }
 
+static bool only_ifnames(const struct ir_rule *rl)
+{
+	for (unsigned int i = 0; i < rl->n_matches; i++)
+		if (rl->matches[i].keys[0].field != IR_F_IIFNAME &&
+		    rl->matches[i].keys[0].field != IR_F_OIFNAME)
+			return false;
+	return true;
+}
+
+/* `iifname "br-lan" oifname "wan0"`: the interface matches of @rl */
+static char *ifnames_text(const struct ir_rule *rl)
+{
+	struct ir_rule tmp = { .n_matches = rl->n_matches };
+
+	memcpy(tmp.matches, rl->matches, sizeof(tmp.matches));
+	return text_rule(&tmp);
+}
+
 static char *describe_default(const struct pinhole_ruleset *r, const struct ev_result *res)
 {
 	const struct ir_chain *c = res->chain;
@@ -352,6 +371,19 @@ static char *describe_default(const struct pinhole_ruleset *r, const struct ev_r
 		if (!strcmp(c->name, "input_wan") || !strcmp(c->name, "input"))
 			return xprintf("defaults.input: %s (the end of chain %s)", v, c->name);
 		return xprintf("%s at the end of chain %s", v, c->name);
+	}
+	if (!rl->comment && rl->n_matches && rule_has(rl, IR_S_ACCEPT) &&
+	    only_ifnames(rl)) {
+		char *ifs = ifnames_text(rl);
+		char *out;
+
+		if (rl->loc.line && r->file)
+			out = xprintf("the zone of %s (%s:%u:%u)", ifs ? ifs : "?",
+				      r->file, rl->loc.line, rl->loc.col);
+		else
+			out = xprintf("the zone of %s", ifs ? ifs : "?");
+		free(ifs);
+		return out;
 	}
 	if (rl->comment)
 		return xprintf("%s (rule %zu of chain %s)", rl->comment,
@@ -376,6 +408,8 @@ static void answer(const struct pinhole_ruleset *r, const struct ev_result *res,
 	a->chain = res->chain ? res->chain->name : NULL;
 	if (rl)
 		a->rule = text_rule(rl);
+	else if (res->chain)
+		a->policy = res->chain->policy == NF_ACCEPT ? "accept" : "drop";
 	if (rl && s && e && !(s->flags & IR_SET_ANON))
 		a->element = text_elem(s, e);
 	if (res->dnat) {
@@ -450,6 +484,8 @@ static void print_text(FILE *f, const struct answer *a)
 		fprintf(f, "rule: %s (%s)\n", a->element, a->rule);
 	else if (a->rule)
 		fprintf(f, "rule: %s\n", a->rule);
+	else if (a->policy)
+		fprintf(f, "rule: policy %s (chain %s)\n", a->policy, a->chain);
 	if (a->pinhole && a->loc.line)
 		fprintf(f, "pinhole: %s (%s:%u:%u)\n", a->pinhole, a->loc.file,
 			a->loc.line, a->loc.col);
@@ -468,7 +504,13 @@ static void print_json(FILE *f, const struct answer *a)
 	fputs("{\"verdict\": ", f);
 	json_str(f, ev_verdict_name(a->verdict));
 	fputs(", \"rule\": ", f);
-	json_str(f, a->rule);
+	if (a->rule || !a->policy) {
+		json_str(f, a->rule);
+	} else {
+		fputs("\"policy ", f);
+		fputs(a->policy, f);
+		fputc('"', f);
+	}
 	fputs(", \"element\": ", f);
 	json_str(f, a->element);
 	fputs(", \"chain\": ", f);
@@ -536,6 +578,8 @@ int pinhole_explain(const struct pinhole_ruleset *r,
 			fprintf(f, "%s", a.element);
 		else if (a.rule)
 			fprintf(f, "%s", a.rule);
+		else if (a.policy)
+			fprintf(f, "policy %s of chain %s", a.policy, a.chain);
 		else
 			fprintf(f, "%s", a.deflt ? a.deflt : "?");
 	} else if (flags & PINHOLE_EXPLAIN_JSON) {

@@ -619,7 +619,8 @@ struct pinhole_explain_query {
  * @flags: enum pinhole_explain_flags
  * @f: where the answer goes (NULL: nowhere). Text: the verdict (`accept`,
  *	`drop`, `reject`, `unknown`), `rule: NFT TEXT` of the deciding rule
- *	(or `rule: ELEMENT in @SET (RULE)`), then `pinhole: NAME (FILE:LINE:COL)`
+ *	(or `rule: ELEMENT in @SET (RULE)`; `rule: policy drop (chain C)`
+ *	when a chain's policy decided), then `pinhole: NAME (FILE:LINE:COL)`
  *	(the location when known) or `default: WHAT`, `dnat: to ADDR[:PORT] by
  *	...` when prerouting changed the destination, `unknown: WHY`.
  * @bad: optional out: for -EINVAL, a static phrase naming the bad input

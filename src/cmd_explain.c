@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Copyright (C) 2026 The pinhole authors. */
 /*
- * pinhole explain (POLICY | --live) [--in ZONE] [--from ADDR] --to ADDR|self
- *                 --proto tcp|udp|icmpv6 [--port N] [--json] [--table NAME]
+ * pinhole explain (POLICY | --live) [--in ZONE] [--out ZONE] [--from ADDR]
+ *                 --to ADDR|self --proto tcp|udp|icmpv6 [--port N] [--json]
+ *                 [--table NAME]
  * What the compiled ruleset (or the live table) does with the first packet
  * of a new connection (SPEC §6.4); and the SSH lockout guard of apply
  * (SPEC §6.5), which asks the same question about the session it runs in.
@@ -21,8 +22,8 @@
 #include "explain.h"
 #include "util.h"
 
-#define EXPLAIN_ARGS	"(POLICY | --live [--table NAME]) [--in ZONE] [--from ADDR] " \
-			"--to ADDR|self --proto tcp|udp|icmpv6 [--port N] [--json]"
+#define EXPLAIN_ARGS	"(POLICY | --live [--table NAME]) [--in ZONE] [--out ZONE] " \
+			"[--from ADDR] --to ADDR|self --proto tcp|udp|icmpv6 [--port N] [--json]"
 
 static int exit_of(int v)
 {
@@ -79,11 +80,11 @@ static int load(const char *path, struct pinhole_policy **p, struct pinhole_rule
 
 int cmd_explain(int argc, char **argv)
 {
-	const char *policy = NULL, *zone = NULL, *port = NULL, *table = NULL;
+	const char *policy = NULL, *zone = NULL, *ozone = NULL, *port = NULL, *table = NULL;
 	struct pinhole_explain_query q = { .proto = NULL };
 	struct pinhole_policy *p = NULL;
 	struct pinhole_ruleset *r = NULL;
-	char iif[16] = "", lif[16], tbuf[PINHOLE_TABLE_NAME_MAX + 1];
+	char iif[16] = "", oif[16] = "", lif[16], tbuf[PINHOLE_TABLE_NAME_MAX + 1];
 	bool live = false, json = false, to = false;
 	const char *bad = NULL;
 	int ret, v;
@@ -98,6 +99,8 @@ int cmd_explain(int argc, char **argv)
 			json = true;
 		else if (!strcmp(a, "--in"))
 			slot = &zone;
+		else if (!strcmp(a, "--out"))
+			slot = &ozone;
 		else if (!strcmp(a, "--from"))
 			slot = &q.from;
 		else if (!strcmp(a, "--to"))
@@ -157,6 +160,10 @@ int cmd_explain(int argc, char **argv)
 			bad = "--in: an interface name is at most 15 characters";
 		else
 			pinhole_ruleset_outside_ifname(r, iif);
+		if (ozone && strlen(ozone) < sizeof(oif))
+			strcpy(oif, ozone);
+		else if (ozone)
+			bad = "--out: an interface name is at most 15 characters";
 	} else {
 		ret = load(policy, &p, &r);
 		if (ret != EXIT_OK)
@@ -169,8 +176,14 @@ int cmd_explain(int argc, char **argv)
 			ret = EXIT_POLICY;
 			goto out;
 		}
+		if (ozone && pinhole_policy_zone_ifname(p, ozone, oif) < 0) {
+			fprintf(stderr, "%s: --out: the policy has no zone '%s'\n", prog, ozone);
+			ret = EXIT_POLICY;
+			goto out;
+		}
 	}
 	q.iif = iif[0] ? iif : NULL;
+	q.oif = oif[0] ? oif : NULL;
 	if (!bad) {
 		v = pinhole_explain(r, &q, json ? PINHOLE_EXPLAIN_JSON : 0, stdout, &bad);
 		ret = exit_of(v);

@@ -5,12 +5,13 @@
  * generated ones (tests/gen-policy.py), many first packets (destinations
  * in and out of hosts, subnets and suffixes; ports at, next to and inside
  * ranges; tcp, udp, icmpv6 echo; sources in and out of from:; every zone
- * and the machine itself) are evaluated on the compiled IR and on the IR
- * decoded after the netlink round trip apply would make (the batch,
- * parsed back with libnftnl, through nl_decode.c): the verdict, the
- * deciding rule and element as nft text and the DNAT must be the same.
- * Then hand-written expectations for a few goldens, and the unknown
- * cases (a rule nl_decode did not recognise, a foreign object).
+ * and the machine itself; an outgoing interface or none) are evaluated on
+ * the compiled IR and on the IR decoded after the netlink round trip apply
+ * would make (the batch, parsed back with libnftnl, through nl_decode.c):
+ * the verdict, the deciding rule and element as nft text and the DNAT
+ * must be the same. Then hand-written expectations for goldens 010, 015
+ * and 016 and the lockdown table, and the unknown cases (a rule nl_decode
+ * did not recognise, a foreign object, an unknown outgoing interface).
  */
 #include "config.h"
 
@@ -309,6 +310,8 @@ static void gen_packets(const struct pinhole_policy *p, const struct pinhole_rul
 				continue;
 			pk.family = lp->family;
 			strcpy(pk.iif, ifs[ifi]);
+			if (rnd() % 3)	/* an outgoing interface, or none known */
+				strcpy(pk.oif, ifs[rnd() % n_ifs]);
 			pk.proto = protos[pr];
 			if (pk.proto == IPPROTO_ICMPV6 && lp->family == 4)
 				pk.proto = IPPROTO_ICMP;
@@ -356,6 +359,8 @@ static void gen_packets(const struct pinhole_policy *p, const struct pinhole_rul
 					struct ev_packet pk = { .family = (uint8_t)fam, .hoplimit = 64 };
 
 					strcpy(pk.iif, ifs[ifi]);
+					if (rnd() % 3)
+						strcpy(pk.oif, ifs[rnd() % n_ifs]);
 					pk.proto = pr == 2 ? (fam == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) :
 						   protos[pr];
 					pk.dport = (uint16_t)(rnd() % 2 ? 22 : 1 + rnd() % 65535);
@@ -706,6 +711,69 @@ static void test_expectations(const char *srcdir)
 	free(got);
 	q.proto = "sctp";
 	ok(pinhole_explain(r, &q, 0, NULL, NULL) == -EINVAL, "an unknown proto is -EINVAL");
+	q = (struct pinhole_explain_query){ .iif = "br-lan", .to = "2001:db8:99::1",
+					    .proto = "tcp", .port = 80 };
+	got = explain(r, &q, &v);
+	snprintf(want, sizeof(want), "accept\nrule: iifname \"br-lan\" accept\n"
+		 "default: the zone of iifname \"br-lan\" (%s:6:18)\n", path);
+	is_str(got, want, "015: the LAN reaches the internet by its zone's rule, located");
+	free(got);
+	pinhole_ruleset_free(r);
+
+	/* 016: outbound: drop, inside zones reach each other only */
+	r = compile_file(srcdir, "tests/golden/016-reject-strict-log.yaml", path, sizeof(path));
+	ok(r != NULL, "016 compiles");
+	if (!r)
+		return;
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_UNKNOWN && strstr(got, "unknown: the rule matches the outgoing interface"),
+	   "016: without the outgoing interface, outbound: drop is unknown, not a guess");
+	free(got);
+	q.oif = "wan0";
+	got = explain(r, &q, &v);
+	is_str(got, "drop\nrule: policy drop (chain forward)\ndefault: policy drop of chain forward\n",
+	       "016: out of wan0 the forward chain's policy drops");
+	free(got);
+	q.oif = "wlan3";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "oifname \"wlan*\" accept"),
+	   "016: br-lan to wlan3 (the wlan* wildcard) is accepted");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .to = "2001:db8:1:2::80",
+					    .proto = "tcp", .port = 1 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_REJECT && strstr(got, "reject with tcp reset"),
+	   "016: inbound: reject rejects tcp with a reset");
+	free(got);
+	q.proto = "udp";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_REJECT && strstr(got, "icmpx admin-prohibited"),
+	   "016: ... and udp with icmpx admin-prohibited");
+	free(got);
+	pinhole_ruleset_free(r);
+
+	/* the lockdown table: repair access from ULA, nothing from global sources */
+	r = pinhole_ruleset_lockdown("pinhole");
+	q = (struct pinhole_explain_query){ .iif = "eth0", .from = "fd00::5", .proto = "tcp",
+					    .port = 22 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "lockdown: ULA"),
+	   "lockdown: ssh to the machine from a ULA source is accepted");
+	free(got);
+	q.from = "2001:db8::5";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "comment \"lockdown\""),
+	   "lockdown: ... from a global source it is dropped");
+	free(got);
+	q.to = "2001:db8:1:2::80";
+	q.from = "10.1.2.3";
+	ok(pinhole_explain(r, &q, 0, NULL, NULL) == -EINVAL, "mixed families are -EINVAL");
+	q.from = "2001:db8::5";
+	q.local = 0;
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "rule: counter drop comment \"lockdown\""),
+	   "lockdown: forwarding from a global source drops");
+	free(got);
 	pinhole_ruleset_free(r);
 }
 
