@@ -4,18 +4,22 @@
 """Probes for tests/explain.sh: first packets, what explain says of them,
 and the packets themselves (Python 3 standard library only).
 
-    explain-probe.py gen NFT_FILE FIRST_ID COUNT SEED > PROBES
-        PROBES: one line per probe, "ID FAMILY PROTO SADDR DADDR DPORT",
-        built from the addresses and ports the compiled ruleset names
-        (hosts, subnets, suffixes, from: prefixes, the router's own
-        addresses), their neighbours and ordinary internet sources
+    explain-probe.py gen NFT_FILE FIRST_ID COUNT SEED LAN > PROBES
+        PROBES: one line per probe, "ID FAMILY PROTO SADDR DADDR DPORT
+        SIDE", built from the addresses and ports the compiled ruleset
+        names (hosts, subnets, suffixes, from: prefixes, the router's own
+        addresses), their neighbours and ordinary internet sources; SIDE
+        is wan, or with LAN=1 for about a third of them lan (the router's
+        br-lan, zone lan)
     explain-probe.py explain PROBES PINHOLE NETNS POLICY > VERDICTS
         "ID POLICY_VERDICT LIVE_VERDICT" from `pinhole explain POLICY` and
-        `pinhole explain --live`, both in NETNS
-    explain-probe.py send PROBES IFNAME DSTMAC
-        one raw Ethernet frame per probe out of IFNAME (run it in the
-        sending namespace): a TCP SYN or a UDP datagram with source port
-        ID, an ICMP(v6) echo request with identifier ID
+        `pinhole explain --live`, both in NETNS; a lan probe is explained
+        --in lan (--in br-lan with --live), and --out the zone of the
+        interface the router routes it to (`ip route get`)
+    explain-probe.py send PROBES SIDE IFNAME DSTMAC
+        one raw Ethernet frame per probe of SIDE out of IFNAME (run it in
+        the sending namespace): a TCP SYN or a UDP datagram with source
+        port ID, an ICMP(v6) echo request with identifier ID
 """
 import ipaddress
 import random
@@ -45,7 +49,7 @@ def usable(a):
                 str(a).endswith(".255") or str(a).endswith(".0"))
 
 
-def gen(nft, first, count, seed):
+def gen(nft, first, count, seed, lan):
     r = random.Random(seed)
     text = open(nft).read()
     toks = re.split(r"[\s,{}()]+", text)
@@ -104,7 +108,14 @@ def gen(nft, first, count, seed):
         if dst == src:
             src = PLAIN6 if fam == 6 else PLAIN4
         port = r.choice(ports) if proto != "icmpv6" else 0
-        print(first + i, fam, proto, src, dst, port)
+        side = "wan"
+        if lan and r.random() < 0.35:
+            side = "lan"
+            src = r.choice(["2001:db8:1:2::27", "2001:db8:1:2::a:5"]) if fam == 6 \
+                else r.choice(["192.0.2.27", "192.0.2.99"])
+            if dst == src:
+                dst = RTR6[1] if fam == 6 else RTR4[1]
+        print(first + i, fam, proto, src, dst, port, side)
 
 
 def read(path):
@@ -115,12 +126,24 @@ def read(path):
 def explain(probes, pinhole, netns, policy):
     from concurrent.futures import ThreadPoolExecutor
 
+    zone = {"wan0": ("wan", "wan0"), "br-lan": ("lan", "br-lan")}
+
     def one(probe):
-        pid, fam, proto, src, dst, port = probe
+        pid, fam, proto, src, dst, port, side = probe
+        extra = [[], []]
+        if side == "lan":
+            extra = [["--in", "lan"], ["--in", "br-lan"]]
+            rt = subprocess.run(["ip", "-n", netns, "route", "get", dst],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            m = re.search(r"\bdev (\S+)", rt.stdout.decode())
+            if not rt.stdout.startswith(b"local") and m and m.group(1) in zone:
+                z = zone[m.group(1)]
+                extra[0] += ["--out", z[0]]
+                extra[1] += ["--out", z[1]]
         out = []
-        for what in (policy, "--live"):
+        for what, more in ((policy, extra[0]), ("--live", extra[1])):
             cmd = [pinhole, "--netns", netns, "explain", what, "--from", src,
-                   "--to", dst, "--proto", proto]
+                   "--to", dst, "--proto", proto] + more
             if port != "0":
                 cmd += ["--port", port]
             p = subprocess.run(cmd, stdout=subprocess.PIPE,
@@ -184,12 +207,14 @@ def frame(fam, proto, pid, src, dst, port):
     return 0x0800, ip + body
 
 
-def send(probes, ifname, dstmac):
+def send(probes, side, ifname, dstmac):
     sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     sk.bind((ifname, 0))
     src = sk.getsockname()[4]
     dst = bytes.fromhex(dstmac.replace(":", ""))
-    for i, (pid, fam, proto, s, d, port) in enumerate(read(probes)):
+    for i, (pid, fam, proto, s, d, port, sd) in enumerate(read(probes)):
+        if sd != side:
+            continue
         etype, pkt = frame(fam, proto, pid, s, d, port)
         sk.send(dst + src + struct.pack("!H", etype) + pkt)
         if i % 20 == 19:
@@ -200,8 +225,8 @@ def send(probes, ifname, dstmac):
 if __name__ == "__main__":
     a = sys.argv[1:]
     if a[0] == "gen":
-        gen(a[1], int(a[2]), int(a[3]), int(a[4]))
+        gen(a[1], int(a[2]), int(a[3]), int(a[4]), a[5] == "1")
     elif a[0] == "explain":
         explain(a[1], a[2], a[3], a[4])
     elif a[0] == "send":
-        send(a[1], a[2], a[3])
+        send(a[1], a[2], a[3], a[4])

@@ -9,6 +9,8 @@
 # packet there was accepted, one not there was dropped or rejected. For
 # every packet, `pinhole explain POLICY` and `pinhole explain --live` (the
 # table read back from the kernel) must say the same as the kernel did.
+# Policies with a zone lan on br-lan also get probes from a LAN namespace
+# (explained --in lan, --out the zone the router routes them to).
 #
 # Then the lockout guard of apply (SPEC §6.5), with SSH_CONNECTION set.
 #
@@ -23,11 +25,11 @@ for t in ip nft python3 timeout; do
 done
 
 P=ph-ex-$$
-RTR=$P-rtr WAN=$P-wan
+RTR=$P-rtr WAN=$P-wan LAN=$P-lan
 tmp=$(mktemp -d) || exit 1
 cleanup() {
 	trap - EXIT INT TERM HUP
-	for ns in $RTR $WAN; do
+	for ns in $RTR $WAN $LAN; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -9 "$pid" 2>/dev/null
 		done
@@ -43,10 +45,11 @@ ip netns exec "$RTR" nft add table inet probe_ 2>/dev/null ||
 	skip "nf_tables not usable in a network namespace"
 ip netns exec "$RTR" nft delete table inet probe_
 ip netns add "$WAN" || exit 1
+ip netns add "$LAN" || exit 1
 
-# wan0 (router) -- eth0 (wan); br-lan -- lan-peer: the LAN side, no hosts
+# wan0 (router) -- eth0 (wan); br-lan (router) -- eth0 (lan)
 x() { "$@" || { echo "# failed: $*"; exit 1; }; }
-for ns in $RTR $WAN; do
+for ns in $RTR $WAN $LAN; do
 	x ip -n "$ns" link set lo up
 	x ip netns exec "$ns" sh -c 'echo 0 >/proc/sys/net/ipv6/conf/all/accept_dad;
 		echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad;
@@ -59,8 +62,8 @@ x ip netns exec "$RTR" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/forwarding;
 	echo 0 >/proc/sys/net/ipv4/conf/all/send_redirects;
 	echo 0 >/proc/sys/net/ipv4/conf/default/send_redirects'
 x ip -n "$RTR" link add wan0 type veth peer name eth0 netns "$WAN"
-x ip -n "$RTR" link add br-lan type veth peer name lan-peer
-x ip -n "$RTR" link set lan-peer up
+x ip -n "$RTR" link add br-lan type veth peer name eth0 netns "$LAN"
+x ip -n "$LAN" link set eth0 up
 x ip -n "$RTR" addr add 2001:db8:eeee::1/64 dev wan0 nodad
 x ip -n "$RTR" addr add 203.0.113.1/24 dev wan0
 x ip -n "$RTR" addr add 2001:db8:1:2::1/64 dev br-lan nodad
@@ -74,7 +77,8 @@ x ip -n "$WAN" link set eth0 up
 x ip -n "$RTR" -6 route add default via 2001:db8:eeee::2 dev wan0
 x ip -n "$RTR" -4 route add default via 203.0.113.2 dev wan0
 mac=$(ip -n "$RTR" -o link show wan0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-[ -n "$mac" ] || { echo "# no MAC on wan0"; exit 1; }
+lmac=$(ip -n "$RTR" -o link show br-lan | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+[ -n "$mac" ] && [ -n "$lmac" ] || { echo "# no MAC on wan0 or br-lan"; exit 1; }
 
 cat >"$tmp/obs.nft" <<'NFT'
 table inet probe_seen {
@@ -127,7 +131,10 @@ for pol; do
 		continue
 	fi
 	"$PINHOLE" compile "$pol" >"$tmp/c.nft" 2>/dev/null
-	python3 "$srcdir/tests/explain-probe.py" gen "$tmp/c.nft" $id $PER $id >"$tmp/probes"
+	# zone lan, first interface br-lan: probes from the LAN too
+	lan=0
+	tr -d ' \n' <"$pol" | grep -Eq '(^|[]}:])lan:\{?interfaces:\[br-lan' && lan=1
+	python3 "$srcdir/tests/explain-probe.py" gen "$tmp/c.nft" $id $PER $id $lan >"$tmp/probes"
 	id=$((id + PER))
 	timeout 120 python3 "$srcdir/tests/explain-probe.py" explain "$tmp/probes" \
 		"$PINHOLE" "$RTR" "$pol" >"$tmp/said" || { fail "$name: explain ran"; continue; }
@@ -135,7 +142,9 @@ for pol; do
 	ip netns exec "$RTR" nft flush set inet probe_seen e6
 	ip netns exec "$RTR" nft flush set inet probe_seen e4
 	timeout 30 ip netns exec "$WAN" python3 "$srcdir/tests/explain-probe.py" send \
-		"$tmp/probes" eth0 "$mac" || { fail "$name: probes sent"; continue; }
+		"$tmp/probes" wan eth0 "$mac" &&
+	timeout 30 ip netns exec "$LAN" python3 "$srcdir/tests/explain-probe.py" send \
+		"$tmp/probes" lan eth0 "$lmac" || { fail "$name: probes sent"; continue; }
 	sleep 0.3
 	for s in l4 e6 e4; do
 		ip netns exec "$RTR" nft list set inet probe_seen $s |
@@ -161,11 +170,12 @@ for pol; do
 		}' "$tmp/said" >"$tmp/diff"
 	cnt=$(wc -l <"$tmp/said")
 	acc=$(awk '$2 == "accept"' "$tmp/said" | wc -l)
+	nlan=$(awk '$7 == "lan"' "$tmp/probes" | wc -l)
 	nd=$(wc -l <"$tmp/diff")
 	total=$((total + cnt))
 	bad=$((bad + nd))
 	[ "$nd" = 0 ] && [ "$cnt" = "$PER" ]
-	ok $? "$name: $cnt packets ($acc accepted), explain and --live agree with the kernel" "$tmp/diff"
+	ok $? "$name: $cnt packets ($acc accepted, $nlan from the LAN), explain and --live agree with the kernel" "$tmp/diff"
 done
 echo "# $total packets in $(( $(date +%s) - start ))s, $bad disagreements"
 [ $total -ge 1000 ]
