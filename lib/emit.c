@@ -473,8 +473,6 @@ static void print_stmt(FILE *f, const struct ir_stmt *s, unsigned int flags)
 
 static void print_rule(FILE *f, const struct ir_rule *r, unsigned int flags)
 {
-	const char *sep = "";
-
 	if (r->unknown) {
 		const char *p = r->raw ? r->raw : "";
 
@@ -491,6 +489,21 @@ static void print_rule(FILE *f, const struct ir_rule *r, unsigned int flags)
 		return;
 	}
 	fputs("\t\t", f);
+	ir_emit_rule(f, r, flags);
+	fputc('\n', f);
+}
+
+void ir_emit_rule(FILE *f, const struct ir_rule *r, unsigned int flags)
+{
+	const char *sep = "";
+
+	if (r->unknown) {
+		fputs("# not recognised:", f);
+		for (const char *p = r->raw ? r->raw : ""; *p; p++)
+			if (*p != '\n' || p[1])
+				fputc(*p == '\n' ? ';' : *p, f);
+		return;
+	}
 	for (unsigned int i = 0; i < r->n_matches; i++, sep = " ") {
 		fputs(sep, f);
 		print_match(f, &r->matches[i]);
@@ -503,7 +516,17 @@ static void print_rule(FILE *f, const struct ir_rule *r, unsigned int flags)
 		fputs(" comment ", f);
 		print_string(f, r->comment);
 	}
-	fputc('\n', f);
+}
+
+void ir_emit_elem(FILE *f, const struct ir_set *s, const struct ir_elem *e)
+{
+	print_elem_key(f, s, e);
+	if (e->comment) {
+		fputs(" comment ", f);
+		print_string(f, e->comment);
+	}
+	if (s->flags & IR_SET_MAP)
+		print_elem_data(f, s, e);
 }
 
 static const char *hook_name(uint32_t hook)

@@ -8,6 +8,9 @@
 struct pinhole_ruleset;
 struct ir_match;
 struct ir_stmt;
+struct ir_rule;
+struct ir_set;
+struct ir_elem;
 
 enum ir_emit_flags {
 	IR_EMIT_COUNTERS = 1 << 0,	/* print counter values (status, decoded state) */
@@ -24,5 +27,14 @@ int ir_emit(const struct pinhole_ruleset *r, FILE *f, unsigned int flags);
 /* One value of a field type, [lo, hi] (a value, a prefix or a range). */
 void ir_emit_value(FILE *f, int type, unsigned int len, const unsigned char *lo,
 		   const unsigned char *hi);
+
+/*
+ * One rule as nft text on one line, no indent, no newline (a rule nl_decode
+ * did not recognise: "# not recognised: " and its bytecode); @flags:
+ * IR_EMIT_COUNTERS.
+ */
+void ir_emit_rule(FILE *f, const struct ir_rule *r, unsigned int flags);
+/* One element of @s as nft text: key, comment, map data. */
+void ir_emit_elem(FILE *f, const struct ir_set *s, const struct ir_elem *e);
 
 #endif

@@ -639,6 +639,108 @@ enum pinhole_uci_flags {
 int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 			FILE *f, int flags);
 
+/* ------------------------------------------------------------------------
+ * explain (SPEC §6.4): what the ruleset does with the first packet of a
+ * new connection.
+ */
+
+/* Results of pinhole_explain() (>= 0); the process exit codes map them. */
+enum pinhole_explain_verdict {
+	PINHOLE_EXPLAIN_ACCEPT,
+	PINHOLE_EXPLAIN_DROP,
+	PINHOLE_EXPLAIN_REJECT,
+	PINHOLE_EXPLAIN_UNKNOWN,	/* something on the path cannot be evaluated */
+};
+
+enum pinhole_explain_flags {
+	PINHOLE_EXPLAIN_JSON = 1 << 0,	/* one JSON object instead of the lines */
+	PINHOLE_EXPLAIN_BRIEF = 1 << 1,	/* only the deciding rule's text, no newline */
+};
+
+/**
+ * struct pinhole_explain_query - the packet, in the user's terms
+ * @iif: the interface it comes in on (a zone's: pinhole_policy_zone_ifname());
+ *	NULL: an interface no rule of the table names
+ * @oif: the forward path's outgoing interface; NULL: not known (a rule
+ *	matching oifname then makes the answer unknown)
+ * @from: source address; NULL: a global address in no from: list (no
+ *	source match of the table covers it)
+ * @to: destination address; NULL: the machine itself (--to self; its
+ *	address is then unknown, the family that of @from or IPv6)
+ * @local: non-zero when @to is one of the machine's addresses
+ *	(pinhole_address_local()): the input path after dstnat
+ * @proto: "tcp", "udp", "icmpv6" (an echo request; ICMP's for IPv4
+ *	addresses) or "icmp"
+ * @port: tcp, udp: the destination port, 1..65535
+ * @sport: tcp, udp: the source port; 0 for 40000
+ */
+struct pinhole_explain_query {
+	const char *iif;
+	const char *oif;
+	const char *from;
+	const char *to;
+	int local;
+	const char *proto;
+	unsigned int port;
+	unsigned int sport;
+};
+
+/**
+ * pinhole_explain - evaluate @q against @r and print why
+ * @r: a compiled ruleset (compile it with PINHOLE_COMPILE_PINHOLES for the
+ *	pinholes' locations), or a table read with pinhole_ruleset_read()
+ * @flags: enum pinhole_explain_flags
+ * @f: where the answer goes (NULL: nowhere). Text: the verdict (`accept`,
+ *	`drop`, `reject`, `unknown`), `rule: NFT TEXT` of the deciding rule
+ *	(or `rule: ELEMENT in @SET (RULE)`; `rule: policy drop (chain C)`
+ *	when a chain's policy decided), then `pinhole: NAME (FILE:LINE:COL)`
+ *	(the location when known) or `default: WHAT`, `dnat: to ADDR[:PORT] by
+ *	...` when prerouting changed the destination, `unknown: WHY`.
+ * @bad: optional out: for -EINVAL, a static phrase naming the bad input
+ *
+ * The walk is the kernel's: prerouting base chains by priority, then
+ * input (local destination) or forward, jumps and returns, set and map
+ * lookups, the chain policy. A rule pinhole does not recognise, a foreign
+ * object or a match on what the packet does not define answers
+ * PINHOLE_EXPLAIN_UNKNOWN rather than guessing. Returns an enum
+ * pinhole_explain_verdict, -EINVAL or -EIO.
+ */
+int pinhole_explain(const struct pinhole_ruleset *r,
+		    const struct pinhole_explain_query *q, unsigned int flags,
+		    FILE *f, const char **bad);
+
+/**
+ * pinhole_policy_zone_ifname - an interface name of zone @zone
+ * @zone: its name; NULL for the (first) outside zone
+ * @buf: out: the zone's first interface (a wildcard `eth*` as `eth0`)
+ * Returns 0; 1 for a NULL @zone in host mode (no zones: @buf empty);
+ * -ENOENT for no such zone; -EINVAL.
+ */
+int pinhole_policy_zone_ifname(const struct pinhole_policy *p, const char *zone,
+			       char buf[16]);
+
+/**
+ * pinhole_ruleset_outside_ifname - the outside interface of a table
+ * @buf: out: the interface of the first rule of an input or forward base
+ *	chain that matches iifname and jumps (outside zones are matched
+ *	first, and jump to their chains)
+ * For tables read from the kernel, which carry no zone names.
+ * Returns 0 or -ENOENT (host mode: none).
+ */
+int pinhole_ruleset_outside_ifname(const struct pinhole_ruleset *r, char buf[16]);
+
+/**
+ * pinhole_address_local - is @addr an address of an interface here?
+ * @netns: NULL, or a name under /run/netns to look in
+ *
+ * An address of an interface, or the subnet-router anycast address of an
+ * IPv6 prefix of an interface that forwards (the kernel delivers it
+ * locally too).
+ * @ifname: out: the interface holding it
+ * Returns 1 (yes), 0 (no), -EINVAL for a bad address, or -errno.
+ */
+int pinhole_address_local(const char *addr, const char *netns, char ifname[16]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,5 +28,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

@@ -15,10 +15,14 @@
 #include "pinhole.h"
 #include "apply.h"
 #include "cmd.h"
+#include "explain.h"
 #include "util.h"
 
-#define APPLY_ARGS	"POLICY [--confirm SECONDS] [--boot]"
+#define APPLY_ARGS	"POLICY [--confirm SECONDS] [--boot] [--force]"
 #define CONFIRM_MAX	86400
+
+/* apply --force: no lockout guard (SPEC §6.5) */
+static bool force;
 
 int apply_plain(const char *policy)
 {
@@ -29,6 +33,11 @@ int apply_plain(const char *policy)
 	ret = load_and_compile(policy, 0, &r);
 	if (ret != EXIT_OK)
 		return ret;
+	/* the guard asks before anything is locked or changed */
+	if (!force && (ret = ssh_guard(r)) != EXIT_OK) {
+		pinhole_ruleset_free(r);
+		return ret;
+	}
 	ret = cli_state_open(&st, LOCK_WAIT_MS);
 	if (ret == EXIT_OK)
 		ret = cli_apply_save(st, r, 0, NULL);
@@ -63,6 +72,8 @@ int cmd_apply(int argc, char **argv)
 
 		if (!strcmp(a, "--boot"))
 			boot = true;
+		else if (!strcmp(a, "--force"))
+			force = true;
 		else if (!strcmp(a, "--confirm") && i + 1 < argc)
 			secs = argv[++i];
 		else if (!strncmp(a, "--confirm=", 10))

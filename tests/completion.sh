@@ -61,7 +61,7 @@ comp() {
 	[ "$got" = "$want" ] || echo "# got: $got"
 }
 
-comp "apply check compile confirm diff flush status uci" ""
+comp "apply check compile confirm diff explain flush status uci" ""
 comp "status" st
 comp "--help --netns --state-dir --version" --
 # (/run/netns is the machine's: only what the fake `ip` says is checked)
@@ -74,7 +74,7 @@ comp "--json" status --table x --j
 comp "--batch" uci --b
 comp "--zones" uci --batch --z
 comp "--table" flush --t
-comp "--boot --confirm --help --netns --state-dir --version" apply --
+comp "--boot --confirm --force --help --netns --state-dir --version" apply --
 comp "--boot" apply --b
 comp "--confirm" apply --b --c
 BIN="$TMP/bin/newer" comp "--force" apply --f
