@@ -650,6 +650,26 @@ int pinhole_ruleset_outside_ifname(const struct pinhole_ruleset *r, char buf[16]
 			for (unsigned int m = 0; m < rl->n_matches; m++) {
 				const struct ir_match *mt = &rl->matches[m];
 
+				if (mt->keys[0].field == IR_F_IIFNAME && mt->n_keys == 1 &&
+				    mt->op == IR_OP_LOOKUP && mt->set && mt->set->n_elems) {
+					/*
+					 * several outside interfaces: iifname { "ppp*", "wan0" }.
+					 * An exact name if there is one; else the start of a
+					 * wildcard's interval ("ppp"), a name it matches.
+					 */
+					const struct ir_set *st = mt->set;
+					const struct ir_elem *e = &st->elems[0];
+
+					for (size_t k = 0; (st->flags & IR_SET_INTERVAL) &&
+					     k < st->n_elems; k++)
+						if (!memcmp(st->elems[k].key, st->elems[k].key_end,
+							    IFNAMSIZ)) {
+							e = &st->elems[k];
+							break;
+						}
+					memcpy(buf, e->key, IFNAMSIZ - 1);
+					return 0;
+				}
 				if (mt->keys[0].field != IR_F_IIFNAME || mt->op != IR_OP_EQ)
 					continue;
 				if (mt->prefix_len) {
