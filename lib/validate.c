@@ -16,7 +16,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,20 +170,6 @@ void v_do_families(struct vctx *c, const struct field *f)
 		return;
 	c->p->unfiltered = ~seen & (PH_FAMBIT(4) | PH_FAMBIT(6));
 	c->p->families_loc = v->loc;
-}
-
-int v_err_unfiltered(struct vctx *c, const struct pinhole_loc *loc, int family,
-		     const char *fmt, ...)
-{
-	char what[4 * QUOTE_MAX + 64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return verr(c, loc, "%s, but families: [%s] leaves %s alone; add %s to "
-		    "families, or remove it", what, family == 4 ? "ipv6" : "ipv4",
-		    family == 4 ? "IPv4" : "IPv6", family == 4 ? "ipv4" : "ipv6");
 }
 
 /* NULL if @s is a usable interface name, else what is wrong with it */

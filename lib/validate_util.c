@@ -301,3 +301,18 @@ bool v_from_has(const struct ph_pinhole *ph, int family)
 			return true;
 	return false;
 }
+
+/* A use of a family that families: leaves alone (SPEC §6.2). */
+int v_err_unfiltered(struct vctx *c, const struct pinhole_loc *loc, int family,
+		     const char *fmt, ...)
+{
+	char what[4 * QUOTE_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return verr(c, loc, "%s, but families: [%s] leaves %s alone; add %s to "
+		    "families, or remove it", what, family == 4 ? "ipv6" : "ipv4",
+		    family == 4 ? "IPv4" : "IPv6", family == 4 ? "ipv4" : "ipv6");
+}
