@@ -423,7 +423,15 @@ static void rules_lookups(struct cc *cc, struct ir_chain *inw, struct ir_chain *
  */
 static bool reflect(struct cc *cc)
 {
-	return cc->p->reflection && cc->l->dnat && cc_has_inside(cc);
+	const struct pinhole_ruleset *rs = cc->b.r;
+
+	if (!cc->p->reflection || !cc_has_inside(cc))
+		return false;
+	for (size_t i = 0; i < rs->n_sets; i++)
+		if (rs->sets[i]->role == IR_SET_ROLE_FWD4 ||
+		    rs->sets[i]->role == IR_SET_ROLE_FWD4R)
+			return true;
+	return false;	/* forwards restricted by from: are not reflected */
 }
 
 static void rules_dnat_maps(struct cc *cc, struct ir_chain *dnat)

@@ -421,13 +421,11 @@ struct ir_zone_policy {
 	uint8_t input, inbound;
 	bool outbound_accept, masq;
 	/*
-	 * SPEC §6.3: @reflection: IPv4 forwards are reflected (ipv4.reflection
-	 * where a forward exists); @ping: enum ph_defaults_verdict of echo
-	 * requests to the router from outside, written at @ping_loc (line 0:
-	 * the default); @ipsec: ESP, AH and IKE pass to inside IPv6 hosts
+	 * SPEC §6.3, zero being each default: @no_reflection:
+	 * ipv4.reflection: false; @ping_drop: defaults.ping: drop, written at
+	 * @ping_loc; @ipsec: ESP, AH and IKE pass to inside IPv6 hosts
 	 */
-	bool reflection, ipsec;
-	uint8_t ping;
+	bool no_reflection, ping_drop, ipsec;
 	struct pinhole_loc ping_loc;
 };
 

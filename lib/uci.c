@@ -297,7 +297,7 @@ static void redirect_reflection(struct uci_out *o, const struct pinhole_ruleset 
 {
 	size_t inside = 0;
 
-	if (!r->zone_policy.reflection || lp->n_from) {
+	if (r->zone_policy.no_reflection || lp->n_from) {
 		option(o, "reflection", "0");
 		return;
 	}
@@ -521,7 +521,7 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 	 * defaults.ping: drop. fw4's stock config answers pings from wan
 	 * (Allow-Ping, Allow-ICMPv6-Input), and these sections can only add.
 	 */
-	if (r->zone_policy.ping == PH_V_DROP)
+	if (r->zone_policy.ping_drop)
 		ret = pinhole_error(d, &r->zone_policy.ping_loc, "fw4 cannot drop "
 				    "ping with added sections: its stock rules "
 				    "Allow-Ping and Allow-ICMPv6-Input accept echo "
