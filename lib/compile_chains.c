@@ -11,6 +11,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
+#include <linux/rtnetlink.h>
 
 #include "pinhole.h"
 #include "ast.h"
@@ -434,40 +435,46 @@ static bool reflect(struct cc *cc)
 	return false;	/* forwards restricted by from: are not reflected */
 }
 
+/* `dnat ip to meta l4proto . th dport map @MAP`, from outside or reflected */
+static void rule_dnat_map(struct cc *cc, struct ir_chain *dnat, const struct ir_set *s,
+			  bool reflected)
+{
+	struct ir_rule *r;
+	struct ir_stmt *st;
+	struct ir_match *m;
+
+	if (reflected) {
+		r = rb_rule(&cc->b, dnat, "reflection", given(&cc->p->reflection_loc));
+		cc_m_inside(cc, r, IR_F_IIFNAME);
+	} else {
+		r = rb_rule(&cc->b, dnat, NULL, NULL);
+		cc_m_outside(cc, r, IR_F_IIFNAME);
+	}
+	rb_m_nfproto(&cc->b, r, 4);
+	rb_m_fib_local(&cc->b, r);
+	if (reflected && (m = rb_match(&cc->b, r, IR_F_FIB_DADDR_IIF_TYPE, IR_OP_NEQ))) {
+		uint32_t local = RTN_LOCAL;	/* host order, as fib stores it */
+
+		memcpy(m->lo, &local, 4);
+		memcpy(m->hi, &local, 4);
+	}
+	if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
+		st->dnat_map.n_keys = s->n_keys;
+		memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
+		st->dnat_map.map = (struct ir_set *)s;
+	}
+}
+
 static void rules_dnat_maps(struct cc *cc, struct ir_chain *dnat)
 {
 	const struct pinhole_ruleset *rs = cc->b.r;
 
-	for (int pass = 0; pass < 2; pass++)
-	for (size_t i = 0; i < rs->n_sets; i++) {
-		const struct ir_set *s = rs->sets[i];
-		struct ir_rule *r;
-		struct ir_stmt *st;
-		struct ir_match *m;
+	for (int reflected = 0; reflected <= reflect(cc); reflected++) {
+		for (size_t i = 0; i < rs->n_sets; i++) {
+			const struct ir_set *s = rs->sets[i];
 
-		if (s->role != IR_SET_ROLE_FWD4 && s->role != IR_SET_ROLE_FWD4R)
-			continue;
-		if (pass && !reflect(cc))
-			break;
-		if (!pass) {
-			r = rb_rule(&cc->b, dnat, NULL, NULL);
-			cc_m_outside(cc, r, IR_F_IIFNAME);
-		} else {
-			r = rb_rule(&cc->b, dnat, "reflection", given(&cc->p->reflection_loc));
-			cc_m_inside(cc, r, IR_F_IIFNAME);
-		}
-		rb_m_nfproto(&cc->b, r, 4);
-		rb_m_fib_local(&cc->b, r);
-		if (pass && (m = rb_match(&cc->b, r, IR_F_FIB_DADDR_IIF_TYPE, IR_OP_NEQ))) {
-			uint32_t local = 2;	/* RTN_LOCAL, host order */
-
-			memcpy(m->lo, &local, 4);
-			memcpy(m->hi, &local, 4);
-		}
-		if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
-			st->dnat_map.n_keys = s->n_keys;
-			memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
-			st->dnat_map.map = (struct ir_set *)s;
+			if (s->role == IR_SET_ROLE_FWD4 || s->role == IR_SET_ROLE_FWD4R)
+				rule_dnat_map(cc, dnat, s, reflected);
 		}
 	}
 }
