@@ -423,10 +423,11 @@ struct ir_zone_policy {
 	/*
 	 * SPEC §6.3, zero being each default: @no_reflection:
 	 * ipv4.reflection: false; @ping_drop: defaults.ping: drop, written at
-	 * @ping_loc; @ipsec: ESP, AH and IKE pass to inside IPv6 hosts
+	 * @ping_loc; @ipsec: ESP, AH and IKE pass to inside IPv6 hosts;
+	 * @reflection_loc: an explicit ipv4.reflection (line 0: defaulted)
 	 */
 	bool no_reflection, ping_drop, ipsec;
-	struct pinhole_loc ping_loc;
+	struct pinhole_loc ping_loc, reflection_loc;
 };
 
 /**

@@ -528,6 +528,17 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 				    "requests from wan; disable those two rules in "
 				    "/etc/config/firewall and write 'ping: accept' "
 				    "here");
+	/* fw4 reflects only from a zone with masq (fw4.uc, reflection rules) */
+	for (size_t i = 0; !r->zone_policy.no_reflection && !r->zone_policy.masq &&
+			   r->zone_policy.reflection_loc.line && i < r->n_pinholes; i++) {
+		if (!r->pinholes[i].dnat || r->pinholes[i].n_from)
+			continue;
+		ret = pinhole_error(d, &r->zone_policy.reflection_loc, "fw4 reflects a "
+				    "port forward only from a zone with masq, and "
+				    "masquerade is off here; turn masquerade on, or "
+				    "write 'reflection: false'");
+		break;
+	}
 	if (ret)
 		return ret;
 	/*

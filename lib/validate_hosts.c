@@ -306,6 +306,9 @@ void v_do_ipv4(struct vctx *c, const struct field *f)
 	if (v_want_bool(c, mf[0].val, "masquerade", &p->masquerade))
 		return;
 	p->masquerade_loc = mf[0].val->loc;
+	/* fw4 reflects only from a masquerading zone: so does the default */
+	if (!p->masquerade && !mf[1].val)
+		p->reflection = false;
 	if (p->masquerade && !ph_filters(p, 4)) {
 		v_err_unfiltered(c, &mf[0].val->loc, 4, "'masquerade: true' is "
 				 "IPv4 NAT");
