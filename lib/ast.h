@@ -130,6 +130,8 @@ struct ph_defaults {
 	enum ph_defaults_verdict input;		/* drop | reject | accept */
 	enum ph_icmpv6_mode icmpv6;
 	bool log;
+	enum ph_defaults_verdict ping;		/* accept | drop (SPEC §6.3) */
+	struct pinhole_loc ping_loc;		/* its value; line 0: default */
 };
 
 /**
@@ -160,6 +162,15 @@ struct pinhole_policy {
 	struct pinhole_loc masquerade_loc;
 	unsigned int unfiltered;
 	struct pinhole_loc families_loc;
+	/*
+	 * ipv4.reflection (default true; it takes effect where an IPv4
+	 * forward exists) and ipsec: (default false), SPEC §6.3; their
+	 * values' locations, line 0 when not given
+	 */
+	bool reflection;
+	struct pinhole_loc reflection_loc;
+	bool ipsec;
+	struct pinhole_loc ipsec_loc;
 };
 
 /* The bit of family 4 or 6 in pinhole_policy.unfiltered. */

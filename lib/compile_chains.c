@@ -11,6 +11,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
+#include <linux/rtnetlink.h>
 
 #include "pinhole.h"
 #include "ast.h"
@@ -47,15 +48,21 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 	static const uint8_t nd[] = { 133, 134, 135, 136, 141, 142 };
 	static const uint8_t mld[] = { 130, 131, 132, 143 };
 	bool strict = cc->p->defaults.icmpv6 == PH_ICMPV6_STRICT;
+	/* defaults.ping: drop takes echo-request (128) out of input's list */
+	bool no_echo = input && cc->p->defaults.ping == PH_V_DROP;
+	const uint8_t *types = strict ? errors_strict : errors_all;
+	size_t n = strict ? ARRAY_SIZE(errors_strict) : ARRAY_SIZE(errors_all);
+	uint8_t kept[ARRAY_SIZE(errors_all)];
+	size_t k = 0;
 	struct ir_rule *r;
 	struct ir_match *m;
 
+	for (size_t i = 0; i < n; i++)
+		if (!no_echo || types[i] != 128)
+			kept[k++] = types[i];
 	r = rb_rule(&cc->b, c, NULL, NULL);
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
-	if (strict)
-		rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, errors_strict, ARRAY_SIZE(errors_strict));
-	else
-		rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, errors_all, ARRAY_SIZE(errors_all));
+	rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, kept, k);
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	if (strict) {
 		r = rb_rule(&cc->b, c, NULL, NULL);
@@ -86,6 +93,29 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
 	rb_m_prefix(&cc->b, r, IR_F_IP6_SADDR, (const uint8_t[16]){ 0xfe, 0x80 }, 10);
 	rb_m_u8s(&cc->b, r, IR_F_ICMPV6_TYPE, mld, ARRAY_SIZE(mld));
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+}
+
+/* A location of the policy, or NULL for a default (line 0). */
+static const struct pinhole_loc *given(const struct pinhole_loc *loc)
+{
+	return loc->line ? loc : NULL;
+}
+
+/*
+ * defaults.ping: accept (SPEC §6.3): IPv4 echo requests to the machine, as
+ * ICMPv6's are in the input list (fw4's Allow-Ping).
+ */
+static void rule_ping4(struct cc *cc, struct ir_chain *in)
+{
+	struct ir_rule *r;
+
+	if (cc->p->defaults.ping != PH_V_ACCEPT || !ph_filters(cc->p, 4))
+		return;
+	r = rb_rule(&cc->b, in, "ping", given(&cc->p->defaults.ping_loc));
+	rb_m_nfproto(&cc->b, r, 4);
+	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMP);
+	rb_m_u8(&cc->b, r, IR_F_ICMP_TYPE, 8);	/* echo-request */
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
@@ -144,6 +174,7 @@ static void rules_input_common(struct cc *cc, struct ir_chain *in)
 	rule_ct(cc, in);
 	if (ph_filters(cc->p, 6))
 		rules_icmpv6(cc, in, true);
+	rule_ping4(cc, in);
 	rules_dhcp_client(cc, in);
 }
 
@@ -383,28 +414,104 @@ static void rules_lookups(struct cc *cc, struct ir_chain *inw, struct ir_chain *
 	}
 }
 
-/* IPv4 forwards open to everyone: `dnat ip to ... map @fwd4`. */
+/*
+ * IPv4 forwards open to everyone: `dnat ip to ... map @fwd4`. With
+ * ipv4.reflection (SPEC §6.3) the same from inside zones when the
+ * destination is one of the router's addresses but not one of the
+ * interface's the packet comes in on (`fib daddr . iif type != local`):
+ * the router's outside address, reflected; its LAN address stays the
+ * router's own, so a forwarded port never locks the LAN out of it.
+ */
+static bool reflect(struct cc *cc)
+{
+	const struct pinhole_ruleset *rs = cc->b.r;
+
+	if (!cc->p->reflection || !cc_has_inside(cc))
+		return false;
+	for (size_t i = 0; i < rs->n_sets; i++)
+		if (rs->sets[i]->role == IR_SET_ROLE_FWD4 ||
+		    rs->sets[i]->role == IR_SET_ROLE_FWD4R)
+			return true;
+	return false;	/* forwards restricted by from: are not reflected */
+}
+
+/* `dnat ip to meta l4proto . th dport map @MAP`, from outside or reflected */
+static void rule_dnat_map(struct cc *cc, struct ir_chain *dnat, const struct ir_set *s,
+			  bool reflected)
+{
+	struct ir_rule *r;
+	struct ir_stmt *st;
+	struct ir_match *m;
+
+	if (reflected) {
+		r = rb_rule(&cc->b, dnat, "reflection", given(&cc->p->reflection_loc));
+		cc_m_inside(cc, r, IR_F_IIFNAME);
+	} else {
+		r = rb_rule(&cc->b, dnat, NULL, NULL);
+		cc_m_outside(cc, r, IR_F_IIFNAME);
+	}
+	rb_m_nfproto(&cc->b, r, 4);
+	rb_m_fib_local(&cc->b, r);
+	if (reflected && (m = rb_match(&cc->b, r, IR_F_FIB_DADDR_IIF_TYPE, IR_OP_NEQ))) {
+		uint32_t local = RTN_LOCAL;	/* host order, as fib stores it */
+
+		memcpy(m->lo, &local, 4);
+		memcpy(m->hi, &local, 4);
+	}
+	if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
+		st->dnat_map.n_keys = s->n_keys;
+		memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
+		st->dnat_map.map = (struct ir_set *)s;
+	}
+}
+
 static void rules_dnat_maps(struct cc *cc, struct ir_chain *dnat)
 {
 	const struct pinhole_ruleset *rs = cc->b.r;
 
-	for (size_t i = 0; i < rs->n_sets; i++) {
-		const struct ir_set *s = rs->sets[i];
-		struct ir_rule *r;
-		struct ir_stmt *st;
+	for (int reflected = 0; reflected <= reflect(cc); reflected++) {
+		for (size_t i = 0; i < rs->n_sets; i++) {
+			const struct ir_set *s = rs->sets[i];
 
-		if (s->role != IR_SET_ROLE_FWD4 && s->role != IR_SET_ROLE_FWD4R)
-			continue;
-		r = rb_rule(&cc->b, dnat, NULL, NULL);
-		cc_m_outside(cc, r, IR_F_IIFNAME);
-		rb_m_nfproto(&cc->b, r, 4);
-		rb_m_fib_local(&cc->b, r);
-		if ((st = rb_stmt(&cc->b, r, IR_S_DNAT_MAP))) {
-			st->dnat_map.n_keys = s->n_keys;
-			memcpy(st->dnat_map.keys, s->keys, sizeof(s->keys));
-			st->dnat_map.map = (struct ir_set *)s;
+			if (s->role == IR_SET_ROLE_FWD4 || s->role == IR_SET_ROLE_FWD4R)
+				rule_dnat_map(cc, dnat, s, reflected);
 		}
 	}
+}
+
+/*
+ * ipsec: true (SPEC §6.3, RFC 6092 REC-21..24): ESP, AH and IKE (udp 500,
+ * NAT-T 4500) from outside to inside IPv6 hosts. IPv4 inside hosts are
+ * behind NAT: an IPv4 VPN endpoint inside needs port forwards of udp 500
+ * and 4500 (NAT-T), which pinholes give.
+ */
+static void rules_ipsec(struct cc *cc, struct ir_chain *fww)
+{
+	static const uint8_t protos[] = { IPPROTO_ESP, IPPROTO_AH };
+	static const uint16_t ike[] = { 500, 4500 };
+	const struct pinhole_loc *loc = given(&cc->p->ipsec_loc);
+	struct ir_rule *r;
+	struct ir_set *s;
+
+	if (!cc->p->ipsec || !ph_filters(cc->p, 6))
+		return;
+	r = rb_rule(&cc->b, fww, "ipsec", loc);
+	rb_m_nfproto(&cc->b, r, 6);
+	rb_m_u8s(&cc->b, r, IR_F_L4PROTO, protos, ARRAY_SIZE(protos));
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	r = rb_rule(&cc->b, fww, "ipsec", loc);
+	rb_m_nfproto(&cc->b, r, 6);
+	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_UDP);
+	s = rb_m_anon(&cc->b, r, IR_F_TH_DPORT);
+	for (size_t i = 0; s && i < ARRAY_SIZE(ike); i++) {
+		struct ir_elem *e = rb_anon_elem(&cc->b, s);
+
+		if (e) {
+			ir_port_bytes(ike[i], e->key);
+			ir_port_bytes(ike[i], e->key_end);
+		}
+	}
+	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
 /* ------------------------------------------------------------------ modes */
@@ -450,10 +557,11 @@ void cc_build_router_chains(struct cc *cc)
 	if (any_fwd4)
 		dnat = ir_chain_add(cc->b.r, PH_CHAIN_DSTNAT, IR_CHAIN_NAT,
 				    NF_INET_PRE_ROUTING, -100, NF_ACCEPT);
-	if (p->masquerade)
+	if (p->masquerade || reflect(cc))
 		snat = ir_chain_add(cc->b.r, PH_CHAIN_SRCNAT, IR_CHAIN_NAT,
 				    NF_INET_POST_ROUTING, 100, NF_ACCEPT);
-	if (!in || !inw || !fw || !fww || (any_fwd4 && !dnat) || (p->masquerade && !snat)) {
+	if (!in || !inw || !fw || !fww || (any_fwd4 && !dnat) ||
+	    ((p->masquerade || reflect(cc)) && !snat)) {
 		cc->b.err = -ENOMEM;
 		return;
 	}
@@ -495,13 +603,27 @@ void cc_build_router_chains(struct cc *cc)
 		else
 			rule_restricted(cc, b->kind == IR_PH_SELF ? inw : fww, b);
 	}
+	rules_ipsec(cc, fww);
 	rules_final(cc, inw, p->defaults.input);
 	rules_final(cc, fww, p->defaults.inbound);
 
-	if (snat) {
+	if (snat && p->masquerade) {
 		r = rb_rule(&cc->b, snat, NULL, NULL);
 		cc_m_outside(cc, r, IR_F_OIFNAME);
 		rb_m_nfproto(&cc->b, r, 4);
+		rb_stmt(&cc->b, r, IR_S_MASQ);
+	}
+	if (snat && reflect(cc)) {
+		/*
+		 * the reflected connection leaves into an inside zone: its
+		 * replies must come back through the router to be un-DNATed,
+		 * so its source becomes the router's (fw4 snats it the same)
+		 */
+		r = rb_rule(&cc->b, snat, "reflection", given(&p->reflection_loc));
+		cc_m_inside(cc, r, IR_F_IIFNAME);
+		cc_m_inside(cc, r, IR_F_OIFNAME);
+		rb_m_nfproto(&cc->b, r, 4);
+		rb_m_flags(&cc->b, r, IR_F_CT_STATUS, IR_CT_STATUS_DNAT);
 		rb_stmt(&cc->b, r, IR_S_MASQ);
 	}
 }

@@ -65,6 +65,10 @@ struct ir_rule;
 
 void cc_rule_outside(struct cc *cc, struct ir_chain *c, const char *target);
 void cc_m_outside(struct cc *cc, struct ir_rule *r, enum ir_field f);
+/* cc_m_inside(): the same for the inside zones, if cc_has_inside() (some
+   inside zone has an interface) */
+bool cc_has_inside(struct cc *cc);
+void cc_m_inside(struct cc *cc, struct ir_rule *r, enum ir_field f);
 void cc_rules_zone_input(struct cc *cc, struct ir_chain *in);
 void cc_rules_zone_reach(struct cc *cc, struct ir_chain *fw);
 

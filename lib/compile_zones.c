@@ -123,6 +123,20 @@ void cc_m_outside(struct cc *cc, struct ir_rule *r, enum ir_field f)
 	m_zones(cc, r, f, pick_side, &outside);
 }
 
+bool cc_has_inside(struct cc *cc)
+{
+	static const bool inside = false;
+
+	return zones_loc(cc->p, pick_side, &inside) != NULL;
+}
+
+void cc_m_inside(struct cc *cc, struct ir_rule *r, enum ir_field f)
+{
+	static const bool inside = false;
+
+	m_zones(cc, r, f, pick_side, &inside);
+}
+
 void cc_rule_outside(struct cc *cc, struct ir_chain *c, const char *target)
 {
 	static const bool outside = true;

@@ -29,7 +29,15 @@ static const struct sym nfprotos[] = {
 };
 
 static const struct sym l4protos[] = {
-	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 58, "ipv6-icmp" },
+	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 50, "esp" }, { 51, "ah" },
+	{ 58, "ipv6-icmp" },
+};
+
+/* nft's icmp_type names (the ones pinhole matches) */
+static const struct sym icmp_types[] = {
+	{ 0, "echo-reply" }, { 3, "destination-unreachable" },
+	{ 8, "echo-request" }, { 11, "time-exceeded" },
+	{ 12, "parameter-problem" },
 };
 
 static const struct sym icmp6_types[] = {
@@ -84,6 +92,7 @@ static const char *type_name(enum ir_type t)
 	case IR_T_CT_STATE:	return "ct_state";
 	case IR_T_CT_STATUS:	return "ct_status";
 	case IR_T_ICMP6_TYPE:	return "icmpv6_type";
+	case IR_T_ICMP_TYPE:	return "icmp_type";
 	case IR_T_ICMPV6_CODE:	return "icmpv6_code";
 	case IR_T_INTEGER:	return "integer";
 	case IR_T_FIB_ADDR:	return "fib_addrtype";
@@ -197,6 +206,9 @@ static void print_one(FILE *f, enum ir_type type, unsigned int len,
 	case IR_T_ICMP6_TYPE:
 		name = SYM(icmp6_types, v[0]);
 		break;
+	case IR_T_ICMP_TYPE:
+		name = SYM(icmp_types, v[0]);
+		break;
 	case IR_T_CT_STATE:
 		print_flags(f, ct_states, ARRAY_SIZE(ct_states), host_u32(v, len));
 		return;
@@ -220,7 +232,7 @@ static void print_one(FILE *f, enum ir_type type, unsigned int len,
 		return;
 	}
 	if (type == IR_T_NFPROTO || type == IR_T_INET_PROTO ||
-	    type == IR_T_ICMP6_TYPE)
+	    type == IR_T_ICMP6_TYPE || type == IR_T_ICMP_TYPE)
 		fprintf(f, "%u", v[0]);
 	else
 		fprintf(f, "%" PRIu32, net_uint(v, len));

@@ -117,6 +117,7 @@ static bool load(const struct ev *e, enum ir_field f, uint8_t *v)
 		return true;
 	case IR_F_ICMPV6_TYPE:
 	case IR_F_ICMPV6_CODE:
+	case IR_F_ICMP_TYPE:
 		/* th+0, th+1: the type and code of ICMP, the source port of tcp/udp */
 		if (l4) {
 			uint8_t b[2];
@@ -141,6 +142,13 @@ static bool load(const struct ev *e, enum ir_field f, uint8_t *v)
 		if (!p->daddr_known && !p->local)
 			return false;
 		u = p->local ? RTN_LOCAL : RTN_UNICAST;
+		memcpy(v, &u, 4);
+		return true;
+	case IR_F_FIB_DADDR_IIF_TYPE:
+		/* inet_dev_addr_type(): local only on the interface holding it */
+		if (!p->daddr_known && !p->local)
+			return false;
+		u = p->local && p->local_iif ? RTN_LOCAL : RTN_UNICAST;
 		memcpy(v, &u, 4);
 		return true;
 	case __IR_F_MAX:

@@ -39,6 +39,10 @@ struct ir_elem;
  * @sport, @dport: host order (tcp, udp)
  * @local: the destination is one of the machine's addresses (fib daddr
  *	type local; the input path)
+ * @local_iif: with @local, the address is one of the input interface's
+ *	(fib daddr . iif type local): the router's LAN address from the
+ *	LAN, or `--to self`; false for its outside address reached from
+ *	inside (NAT reflection)
  * @hoplimit: IPv6 hop limit / IPv4 TTL as it arrives
  */
 struct ev_packet {
@@ -50,6 +54,7 @@ struct ev_packet {
 	uint8_t proto;
 	uint16_t sport, dport;
 	bool local;
+	bool local_iif;
 	uint8_t hoplimit;
 };
 

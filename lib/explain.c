@@ -188,6 +188,9 @@ static int build_packet(const struct pinhole_ruleset *r,
 	}
 	p->family = (uint8_t)(tfam ? tfam : ffam ? ffam : 6);
 	p->local = !q->to || q->local;
+	/* --to self: the address of the interface it comes in on */
+	p->local_iif = !q->to || !q->local_if || !q->iif ||
+		       !strcmp(q->local_if, q->iif);
 	if (!q->proto || !strcmp(q->proto, "tcp")) {
 		p->proto = IPPROTO_TCP;
 	} else if (!strcmp(q->proto, "udp")) {
@@ -327,13 +330,32 @@ static char *xprintf(const char *fmt, ...)
 	return s;
 }
 
-/* The end of a chain of unsolicited traffic: a catch-all drop or reject. */
+/*
+ * The end of a chain of unsolicited traffic: a catch-all drop or reject,
+ * or the bare accept of defaults.inbound: accept (transparent mode).
+ */
 static bool catch_all(const struct ir_rule *rl)
 {
 	for (unsigned int i = 0; i < rl->n_matches; i++)
 		if (rl->matches[i].keys[0].field != IR_F_L4PROTO)
 			return false;
-	return rule_has(rl, IR_S_DROP) || rule_has(rl, IR_S_REJECT);
+	return rule_has(rl, IR_S_DROP) || rule_has(rl, IR_S_REJECT) ||
+	       (!rl->n_matches && !rl->comment && rl->n_stmts == 1 &&
+		rule_has(rl, IR_S_ACCEPT));
+}
+
+/* The built-in rules a policy key switches on (SPEC §6.3), by comment. */
+static const char *key_of(const char *comment)
+{
+	if (!comment)
+		return NULL;
+	if (!strcmp(comment, "ping"))
+		return "defaults.ping: accept";
+	if (!strcmp(comment, "ipsec"))
+		return "ipsec: true";
+	if (!strcmp(comment, "reflection"))
+		return "ipv4.reflection: true";
+	return NULL;
 }
 
 static bool only_ifnames(const struct ir_rule *rl)
@@ -385,6 +407,13 @@ static char *describe_default(const struct pinhole_ruleset *r, const struct ev_r
 		free(ifs);
 		return out;
 	}
+	if (key_of(rl->comment) && rl->loc.line && r->file)
+		return xprintf("%s (%s:%u:%u; rule %zu of chain %s)", key_of(rl->comment),
+			       r->file, rl->loc.line, rl->loc.col, res->rule_index + 1,
+			       c->name);
+	if (key_of(rl->comment))
+		return xprintf("%s (rule %zu of chain %s)", key_of(rl->comment),
+			       res->rule_index + 1, c->name);
 	if (rl->comment)
 		return xprintf("%s (rule %zu of chain %s)", rl->comment,
 			       res->rule_index + 1, c->name);

@@ -41,6 +41,16 @@ enum ir_field {
 	IR_F_ICMPV6_CODE,	/* payload th+1, 1 */
 	IR_F_TH_DPORT,		/* payload th+2, 2 */
 	IR_F_FIB_DADDR_TYPE,	/* fib daddr type, 4 bytes host order (RTN_*) */
+	/*
+	 * fib daddr . iif type: the type the address has on the input
+	 * interface (local only for an address of that interface)
+	 */
+	IR_F_FIB_DADDR_IIF_TYPE,
+	/*
+	 * icmp type, payload th+0, 1: the bytecode of icmpv6 type; the decoder
+	 * tells them apart by the rule's `meta l4proto icmp`
+	 */
+	IR_F_ICMP_TYPE,
 	__IR_F_MAX
 };
 
@@ -52,6 +62,7 @@ enum ir_type {
 	IR_T_IP6ADDR = 8,
 	IR_T_INET_PROTO = 12,
 	IR_T_INET_SERVICE = 13,
+	IR_T_ICMP_TYPE = 14,
 	IR_T_CT_STATE = 26,
 	IR_T_CT_STATUS = 28,
 	IR_T_ICMP6_TYPE = 29,
@@ -409,6 +420,14 @@ struct ir_zone {
 struct ir_zone_policy {
 	uint8_t input, inbound;
 	bool outbound_accept, masq;
+	/*
+	 * SPEC §6.3, zero being each default: @no_reflection:
+	 * ipv4.reflection: false; @ping_drop: defaults.ping: drop, written at
+	 * @ping_loc; @ipsec: ESP, AH and IKE pass to inside IPv6 hosts;
+	 * @reflection_loc: an explicit ipv4.reflection (line 0: defaulted)
+	 */
+	bool no_reflection, ping_drop, ipsec;
+	struct pinhole_loc ping_loc, reflection_loc;
 };
 
 /**

@@ -277,6 +277,13 @@ static int keep_branch(const struct branch *b, struct pinhole_ruleset *r,
 /* The zones and the defaults that shape them, for `uci --zones`. */
 static int keep_zones(const struct pinhole_policy *p, struct pinhole_ruleset *r)
 {
+	r->zone_policy.no_reflection = !p->reflection;
+	r->zone_policy.ipsec = p->ipsec;
+	r->zone_policy.ping_drop = p->defaults.ping == PH_V_DROP;
+	r->zone_policy.ping_loc = p->defaults.ping_loc;
+	r->zone_policy.ping_loc.file = r->file;
+	r->zone_policy.reflection_loc = p->reflection_loc;
+	r->zone_policy.reflection_loc.file = r->file;
 	if (!p->router || !p->n_zones)
 		return 0;
 	r->zones = ir_pool_alloc(r, p->n_zones * sizeof(*r->zones),

@@ -382,6 +382,26 @@ static int collect(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
+/*
+ * th+0 is `icmpv6 type` or `icmp type`, the same bytecode: the rule's
+ * `meta l4proto icmp` before it makes it ICMP's (the rules pinhole builds
+ * always say the protocol first).
+ */
+static enum ir_field icmp_field(const struct ir_rule *rule, enum ir_field f)
+{
+	if (f != IR_F_ICMPV6_TYPE)
+		return f;
+	for (unsigned int i = 0; i < rule->n_matches; i++) {
+		const struct ir_match *m = &rule->matches[i];
+
+		if (m->keys[0].field == IR_F_L4PROTO && m->op == IR_OP_EQ &&
+		    !m->keys[0].masked && m->lo[0] == IPPROTO_ICMP &&
+		    m->hi[0] == IPPROTO_ICMP)
+			return IR_F_ICMP_TYPE;
+	}
+	return f;
+}
+
 static bool decode_exprs(struct dstate *st, struct nftnl_expr **ex, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -404,6 +424,7 @@ static bool decode_exprs(struct dstate *st, struct nftnl_expr **ex, int n)
 			off = nl_reg_off(nftnl_expr_get_u32(e, attr));
 			if (off < 0)
 				return false;
+			f = icmp_field(st->rule, f);
 			st->p[st->np++] = (struct pending){ .off = off, .field = f, .len = len };
 		} else if (!strcmp(name, "bitwise")) {
 			struct pending *p = st->np ? &st->p[st->np - 1] : NULL;

@@ -673,6 +673,10 @@ enum pinhole_explain_flags {
  *	addresses) or "icmp"
  * @port: tcp, udp: the destination port, 1..65535
  * @sport: tcp, udp: the source port; 0 for 40000
+ * @local_if: with @local, the interface holding @to
+ *	(pinhole_address_local()'s @ifname); NULL: the one @iif names. An
+ *	address of another interface than the one the packet comes in on
+ *	is what NAT reflection DNATs (fib daddr . iif type)
  */
 struct pinhole_explain_query {
 	const char *iif;
@@ -683,6 +687,7 @@ struct pinhole_explain_query {
 	const char *proto;
 	unsigned int port;
 	unsigned int sport;
+	const char *local_if;
 };
 
 /**

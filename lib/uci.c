@@ -287,8 +287,29 @@ static int print_rule(struct uci_out *o, const struct ir_pinhole *lp,
  * dest_port and src_ip per redirect. The first keeps the pinhole's name,
  * the next ones are NAME-2, NAME-3, ...
  */
-static int print_redirects(struct uci_out *o, const struct ir_pinhole *lp,
-			   const char *zone)
+/*
+ * ipv4.reflection (SPEC §6.3). fw4 reflects a redirect by default, from its
+ * dest zone; pinhole's table reflects from every inside zone, and never a
+ * forward restricted by from: (the inside sources are not in the list).
+ */
+static void redirect_reflection(struct uci_out *o, const struct pinhole_ruleset *r,
+				const struct ir_pinhole *lp)
+{
+	size_t inside = 0;
+
+	if (r->zone_policy.no_reflection || lp->n_from) {
+		option(o, "reflection", "0");
+		return;
+	}
+	for (size_t z = 0; z < r->n_zones; z++)
+		inside += !r->zones[z].outside;
+	for (size_t z = 0; inside > 1 && z < r->n_zones; z++)
+		if (!r->zones[z].outside)
+			list(o, "reflection_zone", r->zones[z].name);
+}
+
+static int print_redirects(struct uci_out *o, const struct pinhole_ruleset *r,
+			   const struct ir_pinhole *lp, const char *zone)
 {
 	size_t n_src = lp->n_from ? lp->n_from : 1;
 	unsigned int k = 0;
@@ -322,6 +343,7 @@ static int print_redirects(struct uci_out *o, const struct ir_pinhole *lp,
 			option(o, "proto", fmt_proto(lp->protos));
 			option(o, "family", "ipv4");
 			option(o, "target", "DNAT");
+			redirect_reflection(o, r, lp);
 			free(owned);
 		}
 	}
@@ -412,6 +434,51 @@ static void print_zones(struct uci_out *o, const struct pinhole_ruleset *r)
 }
 
 /*
+ * SPEC §6.3 in fw4's words. defaults.inbound: accept (transparent mode):
+ * a `config forwarding` from each outside zone to each inside one, which
+ * fw4 turns into `jump accept_to_lan` in forward_wan. ipsec: true: ESP and
+ * AH, and IKE (udp 500, 4500), from each outside zone to any zone, IPv6
+ * only, as the table has them (fw4's stock Allow-IPSec-ESP and
+ * Allow-ISAKMP have no family and no AH or 4500).
+ */
+static void print_router_details(struct uci_out *o, const struct pinhole_ruleset *r)
+{
+	char name[64];
+
+	for (size_t z = 0; z < r->n_zones; z++) {
+		if (!r->zones[z].outside)
+			continue;
+		for (size_t d = 0; r->zone_policy.inbound == PH_V_ACCEPT &&
+				   d < r->n_zones; d++) {
+			if (r->zones[d].outside)
+				continue;
+			section(o, "forwarding");
+			option(o, "src", r->zones[z].name);
+			option(o, "dest", r->zones[d].name);
+		}
+		if (!r->zone_policy.ipsec)
+			continue;
+		section(o, "rule");
+		snprintf(name, sizeof(name), "%s-ipsec-esp-ah", r->zones[z].name);
+		option(o, "name", name);
+		option(o, "src", r->zones[z].name);
+		option(o, "dest", "*");
+		option(o, "proto", "esp ah");
+		option(o, "family", "ipv6");
+		option(o, "target", "ACCEPT");
+		section(o, "rule");
+		snprintf(name, sizeof(name), "%s-ipsec-ike", r->zones[z].name);
+		option(o, "name", name);
+		option(o, "src", r->zones[z].name);
+		option(o, "dest", "*");
+		option(o, "proto", "udp");
+		option(o, "dest_port", "500 4500");
+		option(o, "family", "ipv6");
+		option(o, "target", "ACCEPT");
+	}
+}
+
+/*
  * Each pinhole once per outside zone (fw4 takes one src zone per section),
  * in the policy's order of zones; host mode has none and uses "wan".
  */
@@ -425,11 +492,11 @@ static int print_pinhole(struct uci_out *o, const struct pinhole_ruleset *r,
 		if (!r->zones[z].outside)
 			continue;
 		any = true;
-		ret = lp->dnat ? print_redirects(o, lp, r->zones[z].name) :
+		ret = lp->dnat ? print_redirects(o, r, lp, r->zones[z].name) :
 				 print_rule(o, lp, r->zones[z].name);
 	}
 	if (!any)
-		ret = lp->dnat ? print_redirects(o, lp, UCI_SRC_ZONE) :
+		ret = lp->dnat ? print_redirects(o, r, lp, UCI_SRC_ZONE) :
 				 print_rule(o, lp, UCI_SRC_ZONE);
 	return ret;
 }
@@ -450,6 +517,28 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 	for (size_t i = 0; i < r->n_pinholes; i++)
 		if (check_pinhole(&r->pinholes[i], d) < 0)
 			ret = -1;
+	/*
+	 * defaults.ping: drop. fw4's stock config answers pings from wan
+	 * (Allow-Ping, Allow-ICMPv6-Input), and these sections can only add.
+	 */
+	if (r->zone_policy.ping_drop)
+		ret = pinhole_error(d, &r->zone_policy.ping_loc, "fw4 cannot drop "
+				    "ping with added sections: its stock rules "
+				    "Allow-Ping and Allow-ICMPv6-Input accept echo "
+				    "requests from wan; disable those two rules in "
+				    "/etc/config/firewall and write 'ping: accept' "
+				    "here");
+	/* fw4 reflects only from a zone with masq (fw4.uc, reflection rules) */
+	for (size_t i = 0; !r->zone_policy.no_reflection && !r->zone_policy.masq &&
+			   r->zone_policy.reflection_loc.line && i < r->n_pinholes; i++) {
+		if (!r->pinholes[i].dnat || r->pinholes[i].n_from)
+			continue;
+		ret = pinhole_error(d, &r->zone_policy.reflection_loc, "fw4 reflects a "
+				    "port forward only from a zone with masq, and "
+				    "masquerade is off here; turn masquerade on, or "
+				    "write 'reflection: false'");
+		break;
+	}
 	if (ret)
 		return ret;
 	/*
@@ -466,6 +555,7 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 					family == 6 ? "IPv4" : "IPv6");
 	if (flags & PINHOLE_UCI_ZONES)
 		print_zones(&o, r);
+	print_router_details(&o, r);
 	for (size_t i = 0; i < r->n_pinholes && !ret; i++)
 		ret = print_pinhole(&o, r, &r->pinholes[i]);
 	if (ret)

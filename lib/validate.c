@@ -516,7 +516,10 @@ int v_do_zones(struct vctx *c, const struct field *f)
 static void do_defaults(struct vctx *c, const struct field *f)
 {
 	static const struct choice inbound[] = {
-		{ "drop", PH_V_DROP }, { "reject", PH_V_REJECT } };
+		{ "drop", PH_V_DROP }, { "reject", PH_V_REJECT },
+		{ "accept", PH_V_ACCEPT } };
+	static const struct choice ping[] = {
+		{ "accept", PH_V_ACCEPT }, { "drop", PH_V_DROP } };
 	static const struct choice outbound[] = {
 		{ "accept", PH_V_ACCEPT }, { "drop", PH_V_DROP } };
 	static const struct choice input[] = {
@@ -526,6 +529,7 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		{ "rfc4890", PH_ICMPV6_RFC4890 }, { "strict", PH_ICMPV6_STRICT } };
 	struct field df[] = {
 		{ .name = "inbound" }, { .name = "outbound" }, { .name = "input" }, { .name = "icmpv6" }, { .name = "log" },
+		{ .name = "ping" },
 	};
 	struct ph_defaults *def = &c->p->defaults;
 	int val;
@@ -535,6 +539,7 @@ static void do_defaults(struct vctx *c, const struct field *f)
 	def->input = PH_V_DROP;
 	def->icmpv6 = PH_ICMPV6_RFC4890;
 	def->log = false;
+	def->ping = PH_V_ACCEPT;
 	if (!f->val || ynode_is_null(f->val))
 		return;
 	if (f->val->kind != YN_MAP) {
@@ -543,7 +548,7 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		return;
 	}
 	v_get_fields(c, f->val, "defaults", NULL, df, ARRAY_SIZE(df));
-	if (df[0].val && !v_choose(c, df[0].val, "inbound", inbound, 2, &val))
+	if (df[0].val && !v_choose(c, df[0].val, "inbound", inbound, 3, &val))
 		def->inbound = val;
 	if (df[1].val && !v_choose(c, df[1].val, "outbound", outbound, 2, &val))
 		def->outbound = val;
@@ -553,12 +558,35 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		def->icmpv6 = val;
 	if (df[4].val)
 		v_want_bool(c, df[4].val, "log", &def->log);
+	if (df[5].val && !v_choose(c, df[5].val, "ping", ping, 2, &val)) {
+		def->ping = val;
+		def->ping_loc = df[5].val->loc;
+	}
+}
+
+/* ipsec: true|false (SPEC §6.3): ESP, AH and IKE in to inside IPv6 hosts. */
+static void do_ipsec(struct vctx *c, const struct field *f)
+{
+	struct pinhole_policy *p = c->p;
+
+	p->ipsec = false;
+	if (!f->val || v_want_bool(c, f->val, "ipsec", &p->ipsec))
+		return;
+	p->ipsec_loc = f->val->loc;
+	if (!p->ipsec)
+		return;
+	if (!p->router)
+		verr(c, &f->key->loc, "'ipsec' needs router mode (a zones: "
+		     "section): it opens IPsec to inside hosts");
+	else if (!ph_filters(p, 6))
+		v_err_unfiltered(c, &f->val->loc, 6, "'ipsec: true' opens IPsec "
+				 "to inside IPv6 hosts");
 }
 
 /* ------------------------------------------------------------ entry */
 
 enum { F_VERSION, F_TABLE, F_FAMILIES, F_ZONES, F_DEFAULTS, F_HOSTS,
-       F_PINHOLES, F_IPV4, F_MAX };
+       F_PINHOLES, F_IPV4, F_IPSEC, F_MAX };
 
 static void root_fields(struct field f[F_MAX])
 {
@@ -567,6 +595,7 @@ static void root_fields(struct field f[F_MAX])
 		[F_FAMILIES] = "families", [F_ZONES] = "zones",
 		[F_DEFAULTS] = "defaults", [F_HOSTS] = "hosts",
 		[F_PINHOLES] = "pinholes", [F_IPV4] = "ipv4",
+		[F_IPSEC] = "ipsec",
 	};
 
 	for (unsigned int i = 0; i < F_MAX; i++)
@@ -614,6 +643,8 @@ void v_validate_root(struct vctx *c, const struct ynode *root)
 	}
 	if (!v_full(c))
 		v_do_ipv4(c, &f[F_IPV4]);
+	if (!v_full(c))
+		do_ipsec(c, &f[F_IPSEC]);
 }
 
 void v_vctx_free(struct vctx *c)

@@ -259,12 +259,35 @@ int v_do_hosts(struct vctx *c, const struct field *f)
 	return 0;
 }
 
+/*
+ * ipv4.reflection (SPEC §6.3): inside hosts reach the IPv4 forwards through
+ * the router's outside address. The default is true; it means something
+ * only where a forward exists, so `true` needs only router mode and IPv4.
+ */
+static void do_reflection(struct vctx *c, const struct field *f)
+{
+	struct pinhole_policy *p = c->p;
+
+	if (v_want_bool(c, f->val, "reflection", &p->reflection))
+		return;
+	p->reflection_loc = f->val->loc;
+	if (!p->reflection)
+		return;
+	if (!ph_filters(p, 4))
+		v_err_unfiltered(c, &f->val->loc, 4, "'reflection: true' is IPv4 "
+				 "NAT");
+	else if (!p->router)
+		verr(c, &f->key->loc, "'reflection' needs router mode (a zones: "
+		     "section)");
+}
+
 void v_do_ipv4(struct vctx *c, const struct field *f)
 {
 	struct pinhole_policy *p = c->p;
-	struct field mf[] = { { .name = "masquerade" } };
+	struct field mf[] = { { .name = "masquerade" }, { .name = "reflection" } };
 
 	p->masquerade = false;
+	p->reflection = true;
 	if (p->router)
 		for (size_t i = 0; i < p->n_hosts; i++)
 			p->masquerade |= p->hosts[i].has_ipv4;
@@ -276,11 +299,16 @@ void v_do_ipv4(struct vctx *c, const struct field *f)
 		return;
 	}
 	v_get_fields(c, f->val, "ipv4", NULL, mf, ARRAY_SIZE(mf));
+	if (mf[1].val)
+		do_reflection(c, &mf[1]);
 	if (!mf[0].val)
 		return;
 	if (v_want_bool(c, mf[0].val, "masquerade", &p->masquerade))
 		return;
 	p->masquerade_loc = mf[0].val->loc;
+	/* fw4 reflects only from a masquerading zone: so does the default */
+	if (!p->masquerade && !mf[1].val)
+		p->reflection = false;
 	if (p->masquerade && !ph_filters(p, 4)) {
 		v_err_unfiltered(c, &mf[0].val->loc, 4, "'masquerade: true' is "
 				 "IPv4 NAT");

@@ -138,6 +138,7 @@ int cmd_explain(int argc, char **argv)
 			return EXIT_POLICY;
 		}
 		q.local = ret > 0;
+		q.local_if = q.local && lif[0] ? lif : NULL;
 	}
 
 	if (live) {

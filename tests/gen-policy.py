@@ -44,6 +44,13 @@ def policy(seed):
             d.append("icmpv6: " + r.choice(["rfc4890", "strict"]))
         if r.random() < 0.3:
             d.append("log: " + r.choice(["true", "false"]))
+    # SPEC 6.3 keys from a second generator, so the policies of a seed
+    # stay what they were for the keys above
+    r2 = random.Random(seed * 7 + 1)
+    if r2.random() < 0.3:
+        d.append("ping: " + r2.choice(["accept", "drop"]))
+    if router and r2.random() < 0.15 and not any(x.startswith("inbound:") for x in d):
+        d.append("inbound: accept")
     if d:
         out.append("defaults: { %s }" % ", ".join(d))
     hosts = []
@@ -131,8 +138,15 @@ def policy(seed):
             else:
                 f.append("external_ports: %d" % port())
         out.append("  - { %s }" % ", ".join(f))
+    v4 = []
     if router and r.random() < 0.2:
-        out.append("ipv4: { masquerade: %s }" % r.choice(["true", "false"]))
+        v4.append("masquerade: %s" % r.choice(["true", "false"]))
+    if router and r2.random() < 0.25:
+        v4.append("reflection: %s" % r2.choice(["true", "false"]))
+    if v4:
+        out.append("ipv4: { %s }" % ", ".join(v4))
+    if router and r2.random() < 0.25:
+        out.append("ipsec: %s" % r2.choice(["true", "false"]))
     return "\n".join(out) + "\n"
 
 

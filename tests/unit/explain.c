@@ -367,6 +367,8 @@ static void gen_packets(const struct pinhole_policy *p, const struct pinhole_rul
 					pk.sport = 40000;
 					memcpy(pk.saddr, fam == 6 ? src6 : src4, fam == 6 ? 16 : 4);
 					pk.local = local;
+					/* the address of another interface: reflection */
+					pk.local_iif = local && rnd() % 2;
 					pk.daddr_known = true;
 					memcpy(pk.daddr, fam == 6 ?
 					       (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0x77, [15] = 9 } :
@@ -777,6 +779,134 @@ static void test_expectations(const char *srcdir)
 	pinhole_ruleset_free(r);
 }
 
+/*
+ * SPEC 6.3: reflection (the router's outside address from the LAN, its LAN
+ * address), ping to the router, ipsec, transparent mode; compiled and
+ * decoded alike.
+ */
+static void test_router_details(const char *srcdir)
+{
+	char path[4096], want[8192];
+	struct pinhole_explain_query q;
+	struct pinhole_ruleset *r, *back;
+	char *got;
+	int v;
+
+	r = compile_file(srcdir, "tests/golden/070-router-details.yaml", path, sizeof(path));
+	ok(r != NULL, "070 compiles");
+	if (!r)
+		return;
+	back = round_trip(r);
+	ok(back != NULL, "070 round-trips");
+	for (int dec = 0; dec < 2 && back; dec++) {
+		const struct pinhole_ruleset *t = dec ? back : r;
+		const char *how = dec ? "070 decoded" : "070";
+
+		q = (struct pinhole_explain_query){ .iif = "br-lan", .from = "192.0.2.27",
+						    .to = "198.51.100.1", .local = 1,
+						    .local_if = "wan0", .proto = "tcp",
+						    .port = 443 };
+		got = explain(t, &q, &v);
+		ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "rule: ct status dnat accept\n") &&
+		   strstr(got, "dnat: to 192.0.2.80:443 by tcp . 443 comment \"web\""),
+		   "%s: the LAN to the outside address, tcp 443: reflected to web", how);
+		free(got);
+		q.local_if = "br-lan";
+		got = explain(t, &q, &v);
+		ok(v == PINHOLE_EXPLAIN_ACCEPT && !strstr(got, "dnat:") &&
+		   strstr(got, "rule: iifname \"br-lan\" accept"),
+		   "%s: the LAN to the router's LAN address, tcp 443: the router's own", how);
+		free(got);
+		q.iif = "br-guest", q.local_if = "wan0", q.proto = "udp", q.port = 27020;
+		got = explain(t, &q, &v);
+		ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "dnat: to 192.0.2.27 by udp . 27015-27030"),
+		   "%s: the guest zone to the outside address, udp 27020: reflected to game", how);
+		free(got);
+		q.iif = "br-lan", q.proto = "tcp", q.port = 2222;
+		got = explain(t, &q, &v);
+		ok(v == PINHOLE_EXPLAIN_ACCEPT && !strstr(got, "dnat:"),
+		   "%s: a forward restricted by from: is not reflected", how);
+		free(got);
+		q = (struct pinhole_explain_query){ .iif = "wan0", .from = "203.0.113.9",
+						    .to = "198.51.100.1", .local = 1,
+						    .local_if = "wan0", .proto = "icmp" };
+		got = explain(t, &q, &v);
+		ok(v == PINHOLE_EXPLAIN_ACCEPT &&
+		   strstr(got, "rule: meta nfproto ipv4 meta l4proto icmp icmp type echo-request accept comment \"ping\"\n"
+			  "default: defaults.ping: accept (rule 7 of chain input)\n"),
+		   "%s: IPv4 ping to the router from outside: defaults.ping accepts it", how);
+		free(got);
+		q = (struct pinhole_explain_query){ .iif = "wan0", .to = "2001:db8:1:2::99",
+						    .proto = "udp", .port = 4500 };
+		got = explain(t, &q, &v);
+		if (dec)
+			snprintf(want, sizeof(want), "default: ipsec: true (rule 3 of chain forward_wan)\n");
+		else
+			snprintf(want, sizeof(want), "default: ipsec: true (%s:32:8; rule 3 of chain forward_wan)\n",
+				 path);
+		ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, want),
+		   "%s: udp 4500 to an inside host without a pinhole: ipsec: true", how);
+		free(got);
+		q.port = 4501;
+		got = explain(t, &q, &v);
+		ok(v == PINHOLE_EXPLAIN_DROP, "%s: udp 4501: drop", how);
+		free(got);
+	}
+	pinhole_ruleset_free(back);
+	pinhole_ruleset_free(r);
+
+	r = compile_file(srcdir, "tests/golden/071-reflection-off-ping-drop.yaml", path, sizeof(path));
+	ok(r != NULL, "071 compiles");
+	if (!r)
+		return;
+	q = (struct pinhole_explain_query){ .iif = "wan0", .from = "2001:db8:eeee::2",
+					    .proto = "icmpv6" };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "defaults.input: drop"),
+	   "071: ping: drop: ICMPv6 echo to the router from outside drops");
+	free(got);
+	q.iif = "br-lan";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT, "071: ... from the LAN (input: accept) it is answered");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .from = "203.0.113.9",
+					    .to = "198.51.100.1", .local = 1, .proto = "icmp" };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP, "071: IPv4 echo to the router from outside drops");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .to = "2001:db8:1:2::80",
+					    .proto = "icmpv6" };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT, "071: echo to an inside host still passes (icmpv6)");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "br-lan", .from = "192.0.2.27",
+					    .to = "198.51.100.1", .local = 1,
+					    .local_if = "wan0", .proto = "tcp", .port = 443 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && !strstr(got, "dnat:"),
+	   "071: reflection: false: the outside address from the LAN is the router's");
+	free(got);
+	pinhole_ruleset_free(r);
+
+	r = compile_file(srcdir, "tests/golden/072-transparent.yaml", path, sizeof(path));
+	ok(r != NULL, "072 compiles");
+	if (!r)
+		return;
+	q = (struct pinhole_explain_query){ .iif = "wan0", .to = "2001:db8:1:2::99",
+					    .proto = "tcp", .port = 8080 };
+	got = explain(r, &q, &v);
+	is_str(got, "accept\nrule: accept\n"
+	       "default: defaults.inbound: accept (the end of chain forward_wan)\n",
+	       "072: transparent mode: any inside host, any port, from outside");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .proto = "tcp", .port = 22 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "defaults.input: drop"),
+	   "072: ... the router itself keeps defaults.input");
+	free(got);
+	pinhole_ruleset_free(r);
+}
+
 int main(void)
 {
 	const char *srcdir = getenv("srcdir");
@@ -784,6 +914,7 @@ int main(void)
 	if (!srcdir)
 		srcdir = ".";
 	test_expectations(srcdir);
+	test_router_details(srcdir);
 	test_glob(srcdir, "examples/*.yaml");
 	test_glob(srcdir, "tests/golden/*.yaml");
 	test_glob(srcdir, "tests/golden/uci/*.yaml");

@@ -274,7 +274,8 @@ static bool only_keys(const struct sec *s, const char *const *keys)
 			;
 		if (!*k)
 			return fail("unexpected option '%s'", s->opts[i].key);
-		if (strcmp(*k, "src_ip") && count(s, *k) != 1)
+		if (strcmp(*k, "src_ip") && strcmp(*k, "reflection_zone") &&
+		    count(s, *k) != 1)
 			return fail("option '%s' appears more than once", *k);
 	}
 	return true;
@@ -447,12 +448,42 @@ static bool check_rule(const struct sec *s, const struct ir_pinhole *lp,
 	return true;
 }
 
-static bool check_redirect(const struct sec *s, const struct ir_pinhole *lp,
+/*
+ * ipv4.reflection: off (or a forward restricted by from:) is reflection
+ * '0'; on, fw4's default reflects from the dest zone, so more than one
+ * inside zone is listed, every one of them in the policy's order.
+ */
+static bool check_reflection(const struct sec *s, const struct pinhole_ruleset *r,
+			     const struct ir_pinhole *lp)
+{
+	unsigned int inside = 0, k = 0;
+
+	if (r->zone_policy.no_reflection || lp->n_from)
+		return is(get(s, "reflection", false, 0), "0") &&
+		       !count(s, "reflection_zone") ? true :
+		       fail("%s: reflection is not '0'", lp->name);
+	if (get(s, "reflection", false, 0))
+		return fail("%s: reflection is on, yet the option is there", lp->name);
+	for (size_t z = 0; z < r->n_zones; z++)
+		inside += !r->zones[z].outside;
+	if (count(s, "reflection_zone") != (inside > 1 ? inside : 0))
+		return fail("%s: reflection_zone count is wrong", lp->name);
+	for (size_t z = 0; inside > 1 && z < r->n_zones; z++)
+		if (!r->zones[z].outside &&
+		    !is(get(s, "reflection_zone", true, k++), r->zones[z].name))
+			return fail("%s: reflection_zone %u is not %s", lp->name, k,
+				    r->zones[z].name);
+	return true;
+}
+
+static bool check_redirect(const struct sec *s, const struct pinhole_ruleset *r,
+			   const struct ir_pinhole *lp,
 			   size_t i, size_t j, unsigned int k, const char *src)
 {
 	static const char *const keys[] = {
 		"name", "src", "src_ip", "src_dport", "dest", "dest_ip",
-		"dest_port", "proto", "family", "target", NULL,
+		"dest_port", "proto", "family", "target", "reflection",
+		"reflection_zone", NULL,
 	};
 	char name[256], ip[16];
 	uint8_t a[16];
@@ -488,7 +519,57 @@ static bool check_redirect(const struct sec *s, const struct ir_pinhole *lp,
 		return fail("proto of %s is wrong", name);
 	if (!is(get(s, "family", false, 0), "ipv4") || !is(get(s, "target", false, 0), "DNAT"))
 		return fail("family/target of %s are wrong", name);
-	return true;
+	return check_reflection(s, r, lp);
+}
+
+/*
+ * The sections SPEC 6.3 adds before the pinholes, per outside zone: with
+ * defaults.inbound: accept a forwarding to every inside zone, with ipsec:
+ * true the ESP/AH and IKE rules (IPv6, to any zone). Returns the sections
+ * consumed, or -1.
+ */
+static int check_router_details(const struct conf *c, const struct pinhole_ruleset *r)
+{
+	unsigned int si = 0;
+	char name[96];
+
+	for (size_t z = 0; z < r->n_zones; z++) {
+		const char *src = r->zones[z].name;
+
+		if (!r->zones[z].outside)
+			continue;
+		for (size_t d = 0; r->zone_policy.inbound == PH_V_ACCEPT &&
+				   d < r->n_zones; d++) {
+			const struct sec *s = &c->secs[si];
+
+			if (r->zones[d].outside)
+				continue;
+			if (si >= c->n || strcmp(s->type, "forwarding") ||
+			    !is(get(s, "src", false, 0), src) ||
+			    !is(get(s, "dest", false, 0), r->zones[d].name) || s->n != 2)
+				return fail("no forwarding %s -> %s for inbound: accept",
+					    src, r->zones[d].name), -1;
+			si++;
+		}
+		if (!r->zone_policy.ipsec)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			const struct sec *s = &c->secs[si];
+
+			snprintf(name, sizeof(name), "%s-ipsec-%s", src, k ? "ike" : "esp-ah");
+			if (si >= c->n || strcmp(s->type, "rule") ||
+			    !is(get(s, "name", false, 0), name) ||
+			    !is(get(s, "src", false, 0), src) ||
+			    !is(get(s, "dest", false, 0), "*") ||
+			    !is(get(s, "proto", false, 0), k ? "udp" : "esp ah") ||
+			    (k && !is(get(s, "dest_port", false, 0), "500 4500")) ||
+			    !is(get(s, "family", false, 0), "ipv6") ||
+			    !is(get(s, "target", false, 0), "ACCEPT"))
+				return fail("no rule %s for ipsec: true", name), -1;
+			si++;
+		}
+	}
+	return (int)si;
 }
 
 /* The src zones a pinhole is printed for: every outside zone, or "wan". */
@@ -509,8 +590,11 @@ static bool conf_matches_ir(const struct conf *c, const struct pinhole_ruleset *
 {
 	const char *srcs[32];
 	size_t n_srcs = src_zones(r, srcs, 32);
-	unsigned int si = 0;
+	int first = check_router_details(c, r);
+	unsigned int si = first < 0 ? 0 : (unsigned int)first;
 
+	if (first < 0)
+		return false;
 	for (size_t p = 0; p < r->n_pinholes; p++) {
 		const struct ir_pinhole *lp = &r->pinholes[p];
 
@@ -526,7 +610,7 @@ static bool conf_matches_ir(const struct conf *c, const struct pinhole_ruleset *
 				for (size_t j = 0; j < (lp->n_from ? lp->n_from : 1); j++, k++) {
 					if (si >= c->n)
 						return fail("missing redirect for %s", lp->name);
-					if (!check_redirect(&c->secs[si++], lp, i, j,
+					if (!check_redirect(&c->secs[si++], r, lp, i, j,
 							    (unsigned int)k, srcs[z]))
 						return false;
 				}
