@@ -41,6 +41,7 @@ enum ir_field {
 	IR_F_ICMPV6_CODE,	/* payload th+1, 1 */
 	IR_F_TH_DPORT,		/* payload th+2, 2 */
 	IR_F_FIB_DADDR_TYPE,	/* fib daddr type, 4 bytes host order (RTN_*) */
+	IR_F_TCP_FLAGS,		/* payload th+13, 1 (tcp flags) */
 	__IR_F_MAX
 };
 
@@ -58,6 +59,15 @@ enum ir_type {
 	IR_T_ICMPV6_CODE = 33,
 	IR_T_FIB_ADDR = 38,
 	IR_T_IFNAME = 41,
+	IR_T_TCP_FLAG = 15,
+};
+
+/* Bits of tcp flags (IR_F_TCP_FLAGS), as the header holds them */
+enum ir_tcp_flag {
+	IR_TCP_FIN = 0x01,
+	IR_TCP_SYN = 0x02,
+	IR_TCP_RST = 0x04,
+	IR_TCP_ACK = 0x10,
 };
 
 enum ir_load {
@@ -100,6 +110,7 @@ const struct ir_field_desc *ir_field(enum ir_field f);
 #define IR_KEY_MAX	24
 #define IR_DATA_MAX	8	/* map data: ipv4_addr . inet_service */
 #define IR_NAME_MAX	32	/* set and chain names */
+#define IR_LOG_PREFIX_MAX 128	/* log prefix with its NUL (NF_LOG_PREFIXLEN) */
 
 /**
  * struct ir_key - one component of a (possibly concatenated) key
@@ -260,6 +271,8 @@ enum ir_stmt_type {
 	IR_S_JUMP,
 	IR_S_RETURN,
 	IR_S_REJECT,	/* tcp reset or icmpx */
+	IR_S_TCPMSS,	/* tcp option maxseg size set rt mtu (MSS clamping) */
+	__IR_S_MAX
 };
 
 enum ir_reject {
@@ -276,7 +289,7 @@ struct ir_stmt {
 			uint64_t unit;		/* seconds: 1, 60, 3600, 86400 */
 			uint32_t burst;
 		} limit;
-		struct { char prefix[64]; } log;
+		struct { char prefix[IR_LOG_PREFIX_MAX]; } log;
 		struct {
 			uint8_t addr[4];	/* network order */
 			uint16_t port;		/* host order; 0 = keep */
