@@ -402,6 +402,8 @@ struct ir_pinhole {
  *	router (`input:`)
  * @reach: inside zones with @has_reach: the zones (indexes) it may open
  *	connections to, @n_reach of them (pool)
+ * @mss_clamp: forwarded SYNs in and out of it get their MSS clamped
+ *	(`mss_clamp:`, fw4's mtu_fix)
  */
 struct ir_zone {
 	char *name;
@@ -410,6 +412,7 @@ struct ir_zone {
 	uint32_t n_ifnames, n_reach;
 	uint8_t input;
 	bool outside, has_reach;
+	bool mss_clamp;
 };
 
 /**

@@ -299,6 +299,7 @@ static int keep_zones(const struct pinhole_policy *p, struct pinhole_ruleset *r)
 		iz->outside = pz->outside;
 		iz->input = pz->input;
 		iz->has_reach = pz->has_reach;
+		iz->mss_clamp = pz->mss_clamp;
 		iz->n_reach = (uint32_t)pz->n_reach;
 		if (pz->n_reach) {
 			iz->reach = ir_pool_alloc(r, pz->n_reach * sizeof(*iz->reach),

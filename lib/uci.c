@@ -377,6 +377,8 @@ static void print_zones(struct uci_out *o, const struct pinhole_ruleset *r)
 		       zone_reaches(r, z, z) ? "ACCEPT" : "DROP");
 		if (iz->outside && zp->masq)
 			option(o, "masq", "1");
+		if (iz->mss_clamp)
+			option(o, "mtu_fix", "1");
 	}
 	for (size_t z = 0; z < r->n_zones; z++) {
 		if (r->zones[z].outside)
@@ -464,6 +466,19 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 					"policies; these sections only add %s rules",
 					family == 6 ? "IPv6" : "IPv4",
 					family == 6 ? "IPv4" : "IPv6");
+	/*
+	 * mss_clamp is a zone's mtu_fix: without --zones only the stock
+	 * zones' (wan has it, lan not) stand, so a policy that differs says so.
+	 */
+	for (size_t z = 0; z < r->n_zones && !(flags & PINHOLE_UCI_ZONES); z++)
+		if (r->zones[z].mss_clamp != r->zones[z].outside)
+			pinhole_warning(d, NULL, "zone '%s' has mss_clamp: %s, but "
+					"fw4's stock zones have mtu_fix only on wan; "
+					"uci --zones prints the zone with %s",
+					r->zones[z].name,
+					r->zones[z].mss_clamp ? "true" : "false",
+					r->zones[z].mss_clamp ? "option mtu_fix '1'" :
+					"no mtu_fix");
 	if (flags & PINHOLE_UCI_ZONES)
 		print_zones(&o, r);
 	for (size_t i = 0; i < r->n_pinholes && !ret; i++)
