@@ -362,6 +362,7 @@ struct ir_chain {
  * @ext: IPv4 forwards: the wan-side port ranges, same count as @ports
  * @from: source prefixes of @family ([lo, hi] in @from_lo/@from_hi); none = any
  * @dnat: an IPv4 port forward (router mode)
+ * @log: `log: true`: its new connections are logged under its name
  * @pooled: the strings and arrays belong to the ruleset's pool
  */
 enum ir_ph_kind {
@@ -389,6 +390,7 @@ struct ir_pinhole {
 	uint8_t plen;
 	uint8_t protos;
 	bool dnat;
+	bool log;
 	bool pooled;
 };
 
@@ -465,6 +467,8 @@ struct pinhole_ruleset {
 	/* with the logical layer: the policy's families: (struct pinhole_policy) */
 	unsigned int unfiltered;
 	struct pinhole_loc families_loc;
+	/* with the logical layer: defaults.log_rate, per log_unit seconds */
+	uint32_t log_rate, log_unit;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);

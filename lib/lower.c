@@ -245,6 +245,7 @@ static int keep_branch(const struct branch *b, struct pinhole_ruleset *r,
 	lp->kind = b->kind;
 	lp->dest_zone = zone;
 	lp->dnat = b->dnat;
+	lp->log = b->ph->log;
 	lp->plen = b->plen;
 	if (b->addr)
 		memcpy(lp->addr, b->addr, b->family == 6 ? 16 : 4);
@@ -349,6 +350,8 @@ int lower_keep(const struct branch_list *l, struct pinhole_ruleset *r)
 	r->unfiltered = p->unfiltered;
 	r->families_loc = p->families_loc;
 	r->families_loc.file = r->file;
+	r->log_rate = p->defaults.log_rate;
+	r->log_unit = p->defaults.log_unit;
 	ret = 0;
 out:
 	free(zones);

@@ -253,8 +253,26 @@ static char *port_list(const struct ir_pinhole *lp)
 	return s;
 }
 
-static int print_rule(struct uci_out *o, const struct ir_pinhole *lp,
-		      const char *src)
+/*
+ * `log: true`: fw4's log and log_limit, which it compiles to the same two
+ * rules as the table (research/fw4.md §1.3): `MATCHES limit rate R log
+ * prefix "..."`, then the rule with the verdict, never limited.
+ */
+static void print_log(struct uci_out *o, const struct pinhole_ruleset *r,
+		      const struct ir_pinhole *lp)
+{
+	char buf[IR_LOG_PREFIX_MAX];
+
+	snprintf(buf, sizeof(buf), "pinhole: %s: ", lp->name);
+	option(o, "log", buf);
+	snprintf(buf, sizeof(buf), "%u/%s", r->log_rate,
+		 r->log_unit == 1 ? "second" : r->log_unit == 60 ? "minute" :
+		 r->log_unit == 3600 ? "hour" : "day");
+	option(o, "log_limit", buf);
+}
+
+static int print_rule(struct uci_out *o, const struct pinhole_ruleset *r,
+		      const struct ir_pinhole *lp, const char *src)
 {
 	char buf[ADDR_STR_MAX];
 	char *ports = port_list(lp);
@@ -278,6 +296,8 @@ static int print_rule(struct uci_out *o, const struct ir_pinhole *lp,
 	option(o, "dest_port", ports);
 	option(o, "family", lp->family == 4 ? "ipv4" : "ipv6");
 	option(o, "target", "ACCEPT");
+	if (lp->log)
+		print_log(o, r, lp);
 	free(ports);
 	return 0;
 }
@@ -428,11 +448,11 @@ static int print_pinhole(struct uci_out *o, const struct pinhole_ruleset *r,
 			continue;
 		any = true;
 		ret = lp->dnat ? print_redirects(o, lp, r->zones[z].name) :
-				 print_rule(o, lp, r->zones[z].name);
+				 print_rule(o, r, lp, r->zones[z].name);
 	}
 	if (!any)
 		ret = lp->dnat ? print_redirects(o, lp, UCI_SRC_ZONE) :
-				 print_rule(o, lp, UCI_SRC_ZONE);
+				 print_rule(o, r, lp, UCI_SRC_ZONE);
 	return ret;
 }
 
@@ -479,6 +499,13 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 					r->zones[z].mss_clamp ? "true" : "false",
 					r->zones[z].mss_clamp ? "option mtu_fix '1'" :
 					"no mtu_fix");
+	/* fw4's redirects have no log option (templates/redirect.uc) */
+	for (size_t i = 0; i < r->n_pinholes; i++)
+		if (r->pinholes[i].dnat && r->pinholes[i].log)
+			pinhole_warning(d, &r->pinholes[i].loc, "pinhole '%s': fw4 "
+					"redirects cannot log; its IPv4 forward is "
+					"logged only by the nft table",
+					r->pinholes[i].name);
 	if (flags & PINHOLE_UCI_ZONES)
 		print_zones(&o, r);
 	for (size_t i = 0; i < r->n_pinholes && !ret; i++)
