@@ -222,16 +222,18 @@ static void print_one(FILE *f, enum ir_type type, unsigned int len,
 
 		for (size_t i = 0; i < ARRAY_SIZE(tcp_flags); i++)
 			n += !!(v[0] & tcp_flags[i].val);
-		if (n != 1)
+		if (!n) {
+			fputs("0x0", f);
+			return;
+		}
+		if (n > 1)
 			fputc('(', f);
 		for (size_t i = 0, k = 0; i < ARRAY_SIZE(tcp_flags); i++) {
 			if (!(v[0] & tcp_flags[i].val))
 				continue;
 			fprintf(f, "%s%s", k++ ? " | " : "", tcp_flags[i].name);
 		}
-		if (!n)
-			fputs("0x0", f);
-		if (n != 1)
+		if (n > 1)
 			fputc(')', f);
 		return;
 	}
