@@ -83,6 +83,9 @@ struct ph_zone {
 	size_t n_reach;
 	bool has_reach;
 	enum ph_defaults_verdict input;	/* accept (default) | drop | reject */
+	/* `mss_clamp:` SYNs forwarded into or out of the zone get their MSS
+	   clamped to the route MTU (default: outside zones) */
+	bool mss_clamp;
 	struct pinhole_loc loc;
 };
 
@@ -122,6 +125,7 @@ struct ph_pinhole {
 	unsigned int protos;		/* enum ph_proto bits */
 	enum ph_family family;
 	bool name_given;
+	bool log;			/* `log: true`: log the connections it accepts */
 };
 
 struct ph_defaults {
@@ -132,6 +136,10 @@ struct ph_defaults {
 	bool log;
 	enum ph_defaults_verdict ping;		/* accept | drop (SPEC §6.3) */
 	struct pinhole_loc ping_loc;		/* its value; line 0: default */
+	/* defaults.log_rate: @log_rate log lines per @log_unit seconds (1,
+	   60, 3600, 86400), for every log rule; default 10/minute */
+	uint32_t log_rate;
+	uint32_t log_unit;
 };
 
 /**

@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
@@ -178,6 +179,27 @@ static void rules_input_common(struct cc *cc, struct ir_chain *in)
 	rules_dhcp_client(cc, in);
 }
 
+void cc_log_stmts(struct cc *cc, struct ir_rule *r, const char *what)
+{
+	struct ir_stmt *s;
+
+	if ((s = rb_stmt(&cc->b, r, IR_S_LIMIT))) {
+		s->limit.rate = cc->p->defaults.log_rate;
+		s->limit.unit = cc->p->defaults.log_unit;
+		s->limit.burst = PH_LOG_BURST;
+	}
+	rb_stmt(&cc->b, r, IR_S_COUNTER);
+	if ((s = rb_stmt(&cc->b, r, IR_S_LOG)))
+		snprintf(s->log.prefix, sizeof(s->log.prefix), "pinhole: %s: ", what);
+}
+
+/* defaults.log: what chain @c is about to drop, logged under its name. */
+static void rule_log_drop(struct cc *cc, struct ir_chain *c)
+{
+	if (cc->p->defaults.log)
+		cc_log_stmts(cc, rb_rule(&cc->b, c, NULL, NULL), c->name);
+}
+
 /* The end of a chain that saw unsolicited traffic: log, then the verdict. */
 static void rules_final(struct cc *cc, struct ir_chain *c, enum ph_defaults_verdict v)
 {
@@ -189,16 +211,7 @@ static void rules_final(struct cc *cc, struct ir_chain *c, enum ph_defaults_verd
 		rb_stmt(&cc->b, r, IR_S_ACCEPT);
 		return;
 	}
-	if (cc->p->defaults.log) {
-		r = rb_rule(&cc->b, c, NULL, NULL);
-		if ((s = rb_stmt(&cc->b, r, IR_S_LIMIT))) {
-			s->limit.rate = PH_LOG_RATE;
-			s->limit.unit = 60;
-			s->limit.burst = PH_LOG_BURST;
-		}
-		if ((s = rb_stmt(&cc->b, r, IR_S_LOG)))
-			strcpy(s->log.prefix, PH_LOG_PREFIX);
-	}
+	rule_log_drop(cc, c);
 	if (v == PH_V_REJECT) {
 		r = rb_rule(&cc->b, c, NULL, NULL);
 		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_TCP);
@@ -249,17 +262,18 @@ static void m_protos(struct cc *cc, struct ir_rule *r, unsigned int protos)
 }
 
 /* th dport match: one port or range, else an anonymous set. */
-static void m_ports(struct cc *cc, struct ir_rule *r, const struct branch *b)
+static void m_portlist(struct cc *cc, struct ir_rule *r,
+		       const struct ph_portrange *v, size_t n)
 {
 	struct ir_set *s;
 
-	if (b->n_ports == 1) {
-		rb_m_port(&cc->b, r, b->ports[0].lo, b->ports[0].hi);
+	if (n == 1) {
+		rb_m_port(&cc->b, r, v[0].lo, v[0].hi);
 		return;
 	}
 	s = rb_m_anon(&cc->b, r, IR_F_TH_DPORT);
-	for (size_t i = 0; i < b->n_ports; i++) {
-		const struct ph_portrange *pr = &b->ports[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct ph_portrange *pr = &v[i];
 		struct ir_elem *e = rb_anon_elem(&cc->b, s);
 
 		if (!e)
@@ -271,6 +285,11 @@ static void m_ports(struct cc *cc, struct ir_rule *r, const struct branch *b)
 	}
 	if (s)
 		ir_set_sort(s);
+}
+
+static void m_ports(struct cc *cc, struct ir_rule *r, const struct branch *b)
+{
+	m_portlist(cc, r, b->ports, b->n_ports);
 }
 
 /* Source match: the one prefix of `from:`, else an anonymous set. */
@@ -324,17 +343,79 @@ static void m_dest6(struct cc *cc, struct ir_rule *r, const struct branch *b)
 	}
 }
 
+/*
+ * The matches of branch @b's own traffic to a host or to self: its family,
+ * sources (with from:), destination, protocols and ports.
+ */
+static void m_branch(struct cc *cc, struct ir_rule *r, const struct branch *b)
+{
+	rb_m_nfproto(&cc->b, r, b->family);
+	if (b->n_from)
+		m_from(cc, r, b);
+	m_dest6(cc, r, b);
+	m_protos(cc, r, b->ph->protos);
+	m_ports(cc, r, b);
+}
+
+/*
+ * The matches of an IPv4 forward's traffic before DNAT: from outside, to
+ * the router, its sources (with from:), protocols and outside ports @ext
+ * (@n of them).
+ */
+static void m_branch_fwd4(struct cc *cc, struct ir_rule *r, const struct branch *b,
+			  const struct ph_portrange *ext, size_t n)
+{
+	cc_m_outside(cc, r, IR_F_IIFNAME);
+	rb_m_nfproto(&cc->b, r, 4);
+	rb_m_fib_local(&cc->b, r);
+	if (b->n_from)
+		m_from(cc, r, b);
+	m_protos(cc, r, b->ph->protos);
+	m_portlist(cc, r, ext, n);
+}
+
+/*
+ * `log: true`: a rule that logs the pinhole's new connections under its
+ * name, before the rule that accepts them; it matches exactly the
+ * pinhole's traffic (the elements it put in a shared set, or its own
+ * rule's matches), so nothing else is logged under its name.
+ */
+static void rule_log_branch(struct cc *cc, struct ir_chain *c, const struct branch *b)
+{
+	struct ir_rule *r;
+
+	if (!b->ph->log)
+		return;
+	r = rb_rule(&cc->b, c, NULL, &b->ph->loc);
+	if (b->dnat)
+		m_branch_fwd4(cc, r, b, b->ext, b->n_ports);
+	else
+		m_branch(cc, r, b);
+	cc_log_stmts(cc, r, b->name);
+}
+
+/*
+ * The log rules of the `log: true` pinholes open to everyone whose set
+ * lookups chain @c holds: @self, to the machine itself (input, input_wan),
+ * else to hosts (forward_wan), @dnat the IPv4 forwards (dstnat).
+ */
+static void rules_log_sets(struct cc *cc, struct ir_chain *c, bool self, bool dnat)
+{
+	for_each_branch(cc->l, b)
+		if (!b->n_from && b->dnat == dnat &&
+		    (dnat || (b->kind == IR_PH_SELF) == self))
+			rule_log_branch(cc, c, b);
+}
+
 /* `from:`-restricted pinhole to a host or to self, as one accept rule. */
 static void rule_restricted(struct cc *cc, struct ir_chain *c,
 			    const struct branch *b)
 {
-	struct ir_rule *r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
+	struct ir_rule *r;
 
-	rb_m_nfproto(&cc->b, r, b->family);
-	m_from(cc, r, b);
-	m_dest6(cc, r, b);
-	m_protos(cc, r, b->ph->protos);
-	m_ports(cc, r, b);
+	rule_log_branch(cc, c, b);
+	r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
+	m_branch(cc, r, b);
 	rb_stmt(&cc->b, r, IR_S_COUNTER);
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
@@ -355,13 +436,13 @@ static void rules_restricted_fwd4(struct cc *cc, struct ir_chain *c,
 				      b->name);
 			continue;
 		}
+		if (b->ph->log) {
+			r = rb_rule(&cc->b, c, NULL, &b->ph->loc);
+			m_branch_fwd4(cc, r, b, ex, 1);
+			cc_log_stmts(cc, r, b->name);
+		}
 		r = rb_rule(&cc->b, c, b->name, &b->ph->loc);
-		cc_m_outside(cc, r, IR_F_IIFNAME);
-		rb_m_nfproto(&cc->b, r, 4);
-		rb_m_fib_local(&cc->b, r);
-		m_from(cc, r, b);
-		m_protos(cc, r, b->ph->protos);
-		rb_m_port(&cc->b, r, ex->lo, ex->hi);
+		m_branch_fwd4(cc, r, b, ex, 1);
 		rb_stmt(&cc->b, r, IR_S_COUNTER);
 		if ((s = rb_stmt(&cc->b, r, IR_S_DNAT))) {
 			memcpy(s->dnat.addr, b->addr, 4);
@@ -514,6 +595,46 @@ static void rules_ipsec(struct cc *cc, struct ir_chain *fww)
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
+/* ------------------------------------------------------------ MSS clamping */
+
+/*
+ * mss_clamp (SPEC §6.1, fw4's mtu_fix): SYNs and SYN-ACKs forwarded out
+ * of or into the zones that have it get their MSS option lowered to what
+ * the route's MTU allows (`tcp flags syn / fin,syn,rst`, as fw4). In a
+ * forward-hook chain of its own at mangle priority, so that it always
+ * runs: the filter chain accepts replies and DNAT before any rule of a
+ * zone could see them. It holds no verdict but the families' own.
+ */
+static void build_mss_chain(struct cc *cc)
+{
+	static const enum ir_field dirs[] = { IR_F_OIFNAME, IR_F_IIFNAME };
+	const struct pinhole_loc *loc = cc_mss_zones_loc(cc);
+	struct ir_chain *c;
+
+	if (!loc)
+		return;
+	c = ir_chain_add(cc->b.r, PH_CHAIN_MANGLE_FORWARD, IR_CHAIN_FILTER,
+			 NF_INET_FORWARD, -150, NF_ACCEPT);
+	if (!c) {
+		cc->b.err = -ENOMEM;
+		return;
+	}
+	rules_unfiltered(cc, c);
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		struct ir_rule *r = rb_rule(&cc->b, c, NULL, loc);
+		struct ir_match *m;
+
+		cc_m_mss_zones(cc, r, dirs[i]);
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_TCP);
+		if ((m = rb_match(&cc->b, r, IR_F_TCP_FLAGS, IR_OP_EQ))) {
+			m->keys[0].masked = true;
+			m->keys[0].mask[0] = IR_TCP_FIN | IR_TCP_SYN | IR_TCP_RST;
+			m->lo[0] = m->hi[0] = IR_TCP_SYN;
+		}
+		rb_stmt(&cc->b, r, IR_S_TCPMSS);
+	}
+}
+
 /* ------------------------------------------------------------------ modes */
 
 void cc_build_host_chains(struct cc *cc)
@@ -529,6 +650,7 @@ void cc_build_host_chains(struct cc *cc)
 		return;
 	}
 	rules_input_common(cc, in);
+	rules_log_sets(cc, in, true, false);
 	for (size_t i = 0; i < rs->n_sets; i++)
 		rule_lookup(cc, in, rs->sets[i], rs->sets[i]->role == IR_SET_ROLE_IN6 ? 6 : 4);
 	for_each_branch(cc->l, b)
@@ -570,6 +692,7 @@ void cc_build_router_chains(struct cc *cc)
 	rules_input_common(cc, in);
 	cc_rule_outside(cc, in, PH_CHAIN_INPUT_WAN);
 	cc_rules_zone_input(cc, in);
+	rule_log_drop(cc, in);
 
 	/* forward: through the router */
 	rules_unfiltered(cc, fw);
@@ -583,16 +706,21 @@ void cc_build_router_chains(struct cc *cc)
 	}
 	cc_rule_outside(cc, fw, PH_CHAIN_FORWARD_WAN);
 	cc_rules_zone_reach(cc, fw);
+	rule_log_drop(cc, fw);
 
 	if (dnat)
 		rules_unfiltered(cc, dnat);
 	if (snat)
 		rules_unfiltered(cc, snat);
 
-	/* the pinholes open to everyone: their sets */
+	/* the pinholes open to everyone: their logs, then their sets */
+	rules_log_sets(cc, inw, true, false);
+	rules_log_sets(cc, fww, false, false);
 	rules_lookups(cc, inw, fww);
-	if (dnat)
+	if (dnat) {
+		rules_log_sets(cc, dnat, false, true);
 		rules_dnat_maps(cc, dnat);
+	}
 
 	/* pinholes restricted by from: one rule each (per port for DNAT) */
 	for_each_branch(cc->l, b) {
@@ -626,4 +754,5 @@ void cc_build_router_chains(struct cc *cc)
 		rb_m_flags(&cc->b, r, IR_F_CT_STATUS, IR_CT_STATUS_DNAT);
 		rb_stmt(&cc->b, r, IR_S_MASQ);
 	}
+	build_mss_chain(cc);
 }

@@ -18,11 +18,11 @@
 #define PH_CHAIN_FORWARD_WAN	"forward_wan"
 #define PH_CHAIN_DSTNAT		"dstnat"
 #define PH_CHAIN_SRCNAT		"srcnat"
+#define PH_CHAIN_MANGLE_FORWARD	"mangle_forward"
 
-/* Log rate limit for `defaults.log: true`. */
-#define PH_LOG_RATE		10	/* per minute */
+/* The burst of every log rule's limit (nft's default); the rate is
+   defaults.log_rate. */
 #define PH_LOG_BURST		5
-#define PH_LOG_PREFIX		"pinhole: "
 
 struct branch_list;
 struct pinhole_diag;
@@ -71,6 +71,19 @@ bool cc_has_inside(struct cc *cc);
 void cc_m_inside(struct cc *cc, struct ir_rule *r, enum ir_field f);
 void cc_rules_zone_input(struct cc *cc, struct ir_chain *in);
 void cc_rules_zone_reach(struct cc *cc, struct ir_chain *fw);
+/*
+ * mss_clamp (SPEC §6.1): the location of the first zone with it that has
+ * interfaces (NULL: none), and a match of their interfaces as @f.
+ */
+const struct pinhole_loc *cc_mss_zones_loc(struct cc *cc);
+void cc_m_mss_zones(struct cc *cc, struct ir_rule *r, enum ir_field f);
+
+/*
+ * A log rule's statements (SPEC §6.3), after the matches the caller gave
+ * @r: `limit rate R burst 5 packets counter log prefix "pinhole: WHAT: "`.
+ * The verdict is always a rule of its own after it, never limited.
+ */
+void cc_log_stmts(struct cc *cc, struct ir_rule *r, const char *what);
 
 /* compile_chains.c: the chains of each mode, around those sets */
 void cc_build_host_chains(struct cc *cc);

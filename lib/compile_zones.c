@@ -144,6 +144,23 @@ void cc_rule_outside(struct cc *cc, struct ir_chain *c, const char *target)
 	rule_zones(cc, c, IR_F_IIFNAME, pick_side, &outside, target);
 }
 
+/* zones with mss_clamp */
+static bool pick_mss(const struct pinhole_policy *p, size_t z, const void *arg)
+{
+	(void)arg;
+	return p->zones[z].mss_clamp;
+}
+
+const struct pinhole_loc *cc_mss_zones_loc(struct cc *cc)
+{
+	return zones_loc(cc->p, pick_mss, NULL);
+}
+
+void cc_m_mss_zones(struct cc *cc, struct ir_rule *r, enum ir_field f)
+{
+	m_zones(cc, r, f, pick_mss, NULL);
+}
+
 /* ------------------------------------------------------------ inside zones */
 
 /* @arg: an enum ph_defaults_verdict; inside zones with that `input:` */
@@ -196,6 +213,11 @@ void cc_rules_zone_input(struct cc *cc, struct ir_chain *in)
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_TCP);
 	rb_m_port(&cc->b, r, 53, 53);
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	if (cc->p->defaults.log) {
+		r = rb_rule(&cc->b, in, NULL, zones_loc(cc->p, pick_closed, NULL));
+		m_zones(cc, r, IR_F_IIFNAME, pick_closed, NULL);
+		cc_log_stmts(cc, r, in->name);
+	}
 	if (zones_loc(cc->p, pick_input, &drop)) {
 		r = rb_rule(&cc->b, in, NULL, zones_loc(cc->p, pick_input, &drop));
 		m_zones(cc, r, IR_F_IIFNAME, pick_input, &drop);

@@ -70,6 +70,11 @@ static const struct sym ct_statuses[] = {
 	{ 0x200, "dying" },
 };
 
+static const struct sym tcp_flags[] = {
+	{ 0x01, "fin" }, { 0x02, "syn" }, { 0x04, "rst" }, { 0x08, "psh" },
+	{ 0x10, "ack" }, { 0x20, "urg" }, { 0x40, "ecn" }, { 0x80, "cwr" },
+};
+
 static const char *sym_name(const struct sym *t, size_t n, unsigned int v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -96,6 +101,7 @@ static const char *type_name(enum ir_type t)
 	case IR_T_ICMPV6_CODE:	return "icmpv6_code";
 	case IR_T_INTEGER:	return "integer";
 	case IR_T_FIB_ADDR:	return "fib_addrtype";
+	case IR_T_TCP_FLAG:	return "tcp_flag";
 	}
 	return "integer";
 }
@@ -222,6 +228,27 @@ static void print_one(FILE *f, enum ir_type type, unsigned int len,
 			return;
 		}
 		break;
+	case IR_T_TCP_FLAG: {
+		/* one flag: syn; a mask of several: (fin | syn | rst) */
+		unsigned int n = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(tcp_flags); i++)
+			n += !!(v[0] & tcp_flags[i].val);
+		if (!n) {
+			fputs("0x0", f);
+			return;
+		}
+		if (n > 1)
+			fputc('(', f);
+		for (size_t i = 0, k = 0; i < ARRAY_SIZE(tcp_flags); i++) {
+			if (!(v[0] & tcp_flags[i].val))
+				continue;
+			fprintf(f, "%s%s", k++ ? " | " : "", tcp_flags[i].name);
+		}
+		if (n > 1)
+			fputc(')', f);
+		return;
+	}
 	case IR_T_INET_SERVICE:
 	case IR_T_ICMPV6_CODE:
 	case IR_T_INTEGER:
@@ -480,6 +507,11 @@ static void print_stmt(FILE *f, const struct ir_stmt *s, unsigned int flags)
 		fputs(s->reject.how == IR_REJECT_TCP_RST ? "reject with tcp reset" :
 		      "reject with icmpx admin-prohibited", f);
 		break;
+	case IR_S_TCPMSS:
+		fputs("tcp option maxseg size set rt mtu", f);
+		break;
+	case __IR_S_MAX:
+		break;
 	}
 }
 
@@ -558,6 +590,8 @@ static void print_prio(FILE *f, const struct ir_chain *c)
 		fputs("srcnat", f);
 	else if (c->prio == 0)
 		fputs("filter", f);
+	else if (c->type == IR_CHAIN_FILTER && c->prio == -150)
+		fputs("mangle", f);
 	else
 		fprintf(f, "%" PRId32, c->prio);
 }

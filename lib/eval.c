@@ -151,6 +151,11 @@ static bool load(const struct ev *e, enum ir_field f, uint8_t *v)
 		u = p->local && p->local_iif ? RTN_LOCAL : RTN_UNICAST;
 		memcpy(v, &u, 4);
 		return true;
+	case IR_F_TCP_FLAGS:
+		if (p->proto != IPPROTO_TCP)
+			return false;
+		v[0] = IR_TCP_SYN;	/* the first packet of a connection */
+		return true;
 	case __IR_F_MAX:
 		break;
 	}
@@ -303,9 +308,11 @@ enum act {
 	A_UNKNOWN,
 };
 
+/* Counters, logs, rate limits and MSS clamping leave the verdict alone. */
 static bool is_terminal(const struct ir_stmt *s)
 {
-	return s->type != IR_S_COUNTER && s->type != IR_S_LOG && s->type != IR_S_LIMIT;
+	return s->type != IR_S_COUNTER && s->type != IR_S_LOG &&
+	       s->type != IR_S_LIMIT && s->type != IR_S_TCPMSS;
 }
 
 static void set_unknown(struct ev *e, const char *why)
@@ -344,6 +351,8 @@ static enum act stmts(struct ev *e, const struct ir_rule *rl, const struct ir_ch
 		switch (s->type) {
 		case IR_S_COUNTER:
 		case IR_S_LOG:
+		case IR_S_TCPMSS:
+		case __IR_S_MAX:
 			break;
 		case IR_S_LIMIT:
 			for (unsigned int j = i + 1; j < rl->n_stmts; j++)
@@ -399,10 +408,17 @@ static enum act stmts(struct ev *e, const struct ir_rule *rl, const struct ir_ch
 	return A_NEXT;
 }
 
+/*
+ * Does the rule take part in the verdict? A rule of only counters, logs,
+ * limits and MSS clamping (`limit rate R log prefix ...`, SPEC §6.3) is
+ * passed over without evaluating its matches, so one that matches a field
+ * the packet lacks cannot make the answer unknown; a limit before a
+ * verdict is still unknown (stmts()).
+ */
 static bool has_effect(const struct ir_rule *rl)
 {
 	for (unsigned int i = 0; i < rl->n_stmts; i++)
-		if (rl->stmts[i].type == IR_S_LIMIT || is_terminal(&rl->stmts[i]))
+		if (is_terminal(&rl->stmts[i]))
 			return true;
 	return false;
 }

@@ -51,6 +51,7 @@ enum ir_field {
 	 * tells them apart by the rule's `meta l4proto icmp`
 	 */
 	IR_F_ICMP_TYPE,
+	IR_F_TCP_FLAGS,		/* payload th+13, 1 (tcp flags) */
 	__IR_F_MAX
 };
 
@@ -69,6 +70,15 @@ enum ir_type {
 	IR_T_ICMPV6_CODE = 33,
 	IR_T_FIB_ADDR = 38,
 	IR_T_IFNAME = 41,
+	IR_T_TCP_FLAG = 15,
+};
+
+/* Bits of tcp flags (IR_F_TCP_FLAGS), as the header holds them */
+enum ir_tcp_flag {
+	IR_TCP_FIN = 0x01,
+	IR_TCP_SYN = 0x02,
+	IR_TCP_RST = 0x04,
+	IR_TCP_ACK = 0x10,
 };
 
 enum ir_load {
@@ -111,6 +121,7 @@ const struct ir_field_desc *ir_field(enum ir_field f);
 #define IR_KEY_MAX	24
 #define IR_DATA_MAX	8	/* map data: ipv4_addr . inet_service */
 #define IR_NAME_MAX	32	/* set and chain names */
+#define IR_LOG_PREFIX_MAX 128	/* log prefix with its NUL (NF_LOG_PREFIXLEN) */
 
 /**
  * struct ir_key - one component of a (possibly concatenated) key
@@ -271,6 +282,8 @@ enum ir_stmt_type {
 	IR_S_JUMP,
 	IR_S_RETURN,
 	IR_S_REJECT,	/* tcp reset or icmpx */
+	IR_S_TCPMSS,	/* tcp option maxseg size set rt mtu (MSS clamping) */
+	__IR_S_MAX
 };
 
 enum ir_reject {
@@ -287,7 +300,7 @@ struct ir_stmt {
 			uint64_t unit;		/* seconds: 1, 60, 3600, 86400 */
 			uint32_t burst;
 		} limit;
-		struct { char prefix[64]; } log;
+		struct { char prefix[IR_LOG_PREFIX_MAX]; } log;
 		struct {
 			uint8_t addr[4];	/* network order */
 			uint16_t port;		/* host order; 0 = keep */
@@ -360,6 +373,7 @@ struct ir_chain {
  * @ext: IPv4 forwards: the wan-side port ranges, same count as @ports
  * @from: source prefixes of @family ([lo, hi] in @from_lo/@from_hi); none = any
  * @dnat: an IPv4 port forward (router mode)
+ * @log: `log: true`: its new connections are logged under its name
  * @pooled: the strings and arrays belong to the ruleset's pool
  */
 enum ir_ph_kind {
@@ -387,6 +401,7 @@ struct ir_pinhole {
 	uint8_t plen;
 	uint8_t protos;
 	bool dnat;
+	bool log;
 	bool pooled;
 };
 
@@ -400,6 +415,8 @@ struct ir_pinhole {
  *	router (`input:`)
  * @reach: inside zones with @has_reach: the zones (indexes) it may open
  *	connections to, @n_reach of them (pool)
+ * @mss_clamp: forwarded SYNs in and out of it get their MSS clamped
+ *	(`mss_clamp:`, fw4's mtu_fix)
  */
 struct ir_zone {
 	char *name;
@@ -408,6 +425,7 @@ struct ir_zone {
 	uint32_t n_ifnames, n_reach;
 	uint8_t input;
 	bool outside, has_reach;
+	bool mss_clamp;
 };
 
 /**
@@ -468,6 +486,8 @@ struct pinhole_ruleset {
 	/* with the logical layer: the policy's families: (struct pinhole_policy) */
 	unsigned int unfiltered;
 	struct pinhole_loc families_loc;
+	/* with the logical layer: defaults.log_rate, per log_unit seconds */
+	uint32_t log_rate, log_unit;
 };
 
 struct pinhole_ruleset *ir_ruleset_new(const char *table);

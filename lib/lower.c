@@ -245,6 +245,7 @@ static int keep_branch(const struct branch *b, struct pinhole_ruleset *r,
 	lp->kind = b->kind;
 	lp->dest_zone = zone;
 	lp->dnat = b->dnat;
+	lp->log = b->ph->log;
 	lp->plen = b->plen;
 	if (b->addr)
 		memcpy(lp->addr, b->addr, b->family == 6 ? 16 : 4);
@@ -306,6 +307,7 @@ static int keep_zones(const struct pinhole_policy *p, struct pinhole_ruleset *r)
 		iz->outside = pz->outside;
 		iz->input = pz->input;
 		iz->has_reach = pz->has_reach;
+		iz->mss_clamp = pz->mss_clamp;
 		iz->n_reach = (uint32_t)pz->n_reach;
 		if (pz->n_reach) {
 			iz->reach = ir_pool_alloc(r, pz->n_reach * sizeof(*iz->reach),
@@ -355,6 +357,8 @@ int lower_keep(const struct branch_list *l, struct pinhole_ruleset *r)
 	r->unfiltered = p->unfiltered;
 	r->families_loc = p->families_loc;
 	r->families_loc.file = r->file;
+	r->log_rate = p->defaults.log_rate;
+	r->log_unit = p->defaults.log_unit;
 	ret = 0;
 out:
 	free(zones);

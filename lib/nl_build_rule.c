@@ -271,6 +271,43 @@ static int x_match(struct nftnl_rule *r, const struct ir_match *m,
 	       x_cmp(r, NFT_CMP_LTE, m->hi, d->len);
 }
 
+/*
+ * `tcp option maxseg size set rt mtu`, as nft 1.0.6 linearises it: the
+ * route's MSS (rt tcpmss: its MTU less the IP and TCP headers, host
+ * order), to network order, written over the MSS option's value (kind 2,
+ * 2 bytes at offset 2). The kernel only ever lowers it
+ * (nft_exthdr_tcp_set_eval()).
+ */
+static int x_tcpmss(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("rt");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_KEY, NFT_RT_TCPMSS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("byteorder");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, 2);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("exthdr");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_SREG, NFT_REG_1);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, 2);	/* TCPOPT_MAXSEG */
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_TCPOPT);
+	nftnl_rule_add_expr(r, e);
+	return 0;
+}
+
 static int x_stmt(struct ctx *c, struct nftnl_rule *r, const struct ir_stmt *s)
 {
 	struct nftnl_expr *e;
@@ -331,6 +368,8 @@ static int x_stmt(struct ctx *c, struct nftnl_rule *r, const struct ir_stmt *s)
 			nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, nl_reg(4));
 		return add(r, e);
 	}
+	case IR_S_TCPMSS:
+		return x_tcpmss(r);
 	case IR_S_ACCEPT:
 		return x_verdict(r, NF_ACCEPT, NULL);
 	case IR_S_DROP:
@@ -339,6 +378,8 @@ static int x_stmt(struct ctx *c, struct nftnl_rule *r, const struct ir_stmt *s)
 		return x_verdict(r, NFT_JUMP, s->jump.chain);
 	case IR_S_RETURN:
 		return x_verdict(r, NFT_RETURN, NULL);
+	case __IR_S_MAX:
+		break;
 	case IR_S_REJECT:
 		e = nftnl_expr_alloc("reject");
 		if (!e)

@@ -369,6 +369,27 @@ static bool decode_stmt(struct dstate *st, struct nftnl_expr *e, const char *nam
 	return false;
 }
 
+/*
+ * rt tcpmss, byteorder hton 2, exthdr write of the maxseg option's value
+ * from reg 1: `tcp option maxseg size set rt mtu` (nl_build_rule.c
+ * x_tcpmss(); re-linearising checks every attribute).
+ */
+static bool decode_tcpmss(struct dstate *st, struct nftnl_expr **ex, int n, int *i)
+{
+	struct nftnl_expr *rt = ex[*i];
+
+	if (st->np || *i + 2 >= n ||
+	    nftnl_expr_get_u32(rt, NFTNL_EXPR_RT_KEY) != NFT_RT_TCPMSS ||
+	    nftnl_expr_get_u32(rt, NFTNL_EXPR_RT_DREG) != NFT_REG_1 ||
+	    strcmp(nftnl_expr_get_str(ex[*i + 1], NFTNL_EXPR_NAME), "byteorder") ||
+	    strcmp(nftnl_expr_get_str(ex[*i + 2], NFTNL_EXPR_NAME), "exthdr") ||
+	    !nftnl_expr_is_set(ex[*i + 2], NFTNL_EXPR_EXTHDR_SREG) ||
+	    !ir_rule_stmt(st->rule, IR_S_TCPMSS))
+		return false;
+	*i += 2;
+	return true;
+}
+
 static int collect(struct nftnl_expr *e, void *data)
 {
 	struct nftnl_expr **ex = data;
@@ -463,6 +484,9 @@ static bool decode_exprs(struct dstate *st, struct nftnl_expr **ex, int n)
 			st->np = 0;
 		} else if (!strcmp(name, "lookup")) {
 			if (!decode_lookup(st, e))
+				return false;
+		} else if (!strcmp(name, "rt")) {
+			if (!decode_tcpmss(st, ex, n, &i))
 				return false;
 		} else {
 			if (st->np || !decode_stmt(st, e, name))

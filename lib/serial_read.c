@@ -240,7 +240,7 @@ static int get_stmt(struct rd *r, struct pinhole_ruleset *rs, struct ir_rule *ru
 	uint8_t type = get_u8(r);
 
 	memset(s, 0, sizeof(*s));
-	if (type > IR_S_REJECT)
+	if (type >= __IR_S_MAX)
 		return -EBADMSG;
 	s->type = type;
 	switch (s->type) {

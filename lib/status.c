@@ -4,7 +4,9 @@
  * `pinhole status`: counters of the live table per pinhole. A pinhole is
  * named by the comment the compiler puts on its set elements (per-element
  * counters) or on its rule (a counter statement); everything carrying the
- * same name is summed. Drop, reject and log rules with a counter follow.
+ * same name is summed. Drop and reject rules with a counter follow, then
+ * the log rules (SPEC §6.3): how many there are and, from the counter
+ * after their limit, how many packets each logged.
  *
  * The grouping (ph_collect(), status.h) is also what `diff --json` tells
  * its pinholes by. Linear in the size of the table, but for sorting each
@@ -487,10 +489,42 @@ static bool is_drop_rule(const struct ir_rule *r)
 	for (unsigned int i = 0; i < r->n_stmts; i++) {
 		enum ir_stmt_type t = r->stmts[i].type;
 
-		if (t == IR_S_DROP || t == IR_S_REJECT || t == IR_S_LOG)
+		if (t == IR_S_DROP || t == IR_S_REJECT)
 			return true;
 	}
 	return false;
+}
+
+/* A rule that logs and decides nothing: its prefix, else NULL. */
+static const char *log_prefix(const struct ir_rule *r)
+{
+	const char *prefix = NULL;
+
+	if (r->unknown)
+		return NULL;
+	for (unsigned int i = 0; i < r->n_stmts; i++) {
+		switch (r->stmts[i].type) {
+		case IR_S_LOG:
+			prefix = r->stmts[i].log.prefix;
+			break;
+		case IR_S_COUNTER:
+		case IR_S_LIMIT:
+			break;
+		default:
+			return NULL;
+		}
+	}
+	return prefix;
+}
+
+static size_t n_log_rules(const struct pinhole_ruleset *live)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < live->n_chains; i++)
+		for (size_t j = 0; j < live->chains[i]->n_rules; j++)
+			n += log_prefix(&live->chains[i]->rules[j]) != NULL;
+	return n;
 }
 
 /*
@@ -730,6 +764,60 @@ static void print_drops(FILE *f, const struct pinhole_ruleset *live)
 	}
 }
 
+/*
+ * LOGGED IN / RULE / PREFIX: every log rule, with what its counter (after
+ * the limit: the packets it logged) says; "-" for a rule without one.
+ */
+static void print_logs(FILE *f, const struct pinhole_ruleset *live)
+{
+	size_t wc = 24, wr = 8, wp = 28, n = n_log_rules(live);
+	char num[24];
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < live->n_chains; i++) {
+		const struct ir_chain *c = live->chains[i];
+
+		for (size_t j = 0; j < c->n_rules; j++) {
+			const char *pfx = log_prefix(&c->rules[j]);
+
+			if (!pfx)
+				continue;
+			wc = max_sz(wc, esc_len(c->name));
+			wr = max_sz(wr, label_len(j + 1, NULL));
+			wp = max_sz(wp, esc_len(pfx) + 2);
+		}
+	}
+	fprintf(f, "\n%zu log rule%s\n%-*s %-*s %-*s %12s %14s\n", n,
+		n == 1 ? "" : "s", (int)wc, "LOGGED IN", (int)wr, "RULE",
+		(int)wp, "PREFIX", "LOGGED", "BYTES");
+	for (size_t i = 0; i < live->n_chains; i++) {
+		const struct ir_chain *c = live->chains[i];
+
+		for (size_t j = 0; j < c->n_rules; j++) {
+			const struct ir_rule *r = &c->rules[j];
+			const struct ir_stmt *ctr = counter_of(r);
+			const char *pfx = log_prefix(r);
+			size_t k;
+
+			if (!pfx)
+				continue;
+			put_esc(f, c->name, wc);
+			snprintf(num, sizeof(num), "#%zu", j + 1);
+			fprintf(f, " %-*s \"", (int)wr, num);
+			put_esc(f, pfx, 0);
+			fputc('"', f);
+			for (k = esc_len(pfx) + 2; k < wp; k++)
+				fputc(' ', f);
+			if (ctr)
+				fprintf(f, " %12" PRIu64 " %14" PRIu64 "\n",
+					ctr->counter.packets, ctr->counter.bytes);
+			else
+				fprintf(f, " %12s %14s\n", "-", "-");
+		}
+	}
+}
+
 void ph_json_entry(FILE *f, const struct ph_entry *e, const char *host,
 		   bool counters)
 {
@@ -821,6 +909,37 @@ static void print_json_drops(FILE *f, const struct pinhole_ruleset *live)
 	}
 }
 
+/* "logged": the log rules, as "dropped" names its rules, with the prefix */
+static void print_json_logs(FILE *f, const struct pinhole_ruleset *live)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < live->n_chains; i++) {
+		const struct ir_chain *c = live->chains[i];
+
+		for (size_t j = 0; j < c->n_rules; j++) {
+			const struct ir_rule *r = &c->rules[j];
+			const struct ir_stmt *ctr = counter_of(r);
+			const char *pfx = log_prefix(r);
+
+			if (!pfx)
+				continue;
+			fputs(first ? "{\"rule\":" : ",{\"rule\":", f);
+			ph_json_label(f, c->name, j + 1, r->comment);
+			fputs(",\"chain\":", f);
+			ph_json_str(f, c->name);
+			fprintf(f, ",\"position\":%zu,\"prefix\":", j + 1);
+			ph_json_str(f, pfx);
+			if (ctr)
+				fprintf(f, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+					ctr->counter.packets, ctr->counter.bytes);
+			else
+				fputs(",\"packets\":null,\"bytes\":null}", f);
+			first = false;
+		}
+	}
+}
+
 EXPORT_SYMBOL(pinhole_ruleset_status);
 int pinhole_ruleset_status(const struct pinhole_ruleset *live,
 			   unsigned int flags, FILE *f)
@@ -843,14 +962,18 @@ int pinhole_ruleset_status(const struct pinhole_ruleset *live,
 		}
 		fputs("],\"dropped\":[", f);
 		print_json_drops(f, live);
+		fprintf(f, "],\"log_rules\":%zu,\"logged\":[", n_log_rules(live));
+		print_json_logs(f, live);
 		fputs("]}\n", f);
 	} else {
 		fputs("table inet ", f);
 		put_esc(f, live->table, 0);
 		fputs("\n\n", f);
 		ret = print_plain(f, &t);
-		if (!ret)
+		if (!ret) {
 			print_drops(f, live);
+			print_logs(f, live);
+		}
 	}
 out:
 	ph_table_free(&t);

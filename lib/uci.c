@@ -253,8 +253,26 @@ static char *port_list(const struct ir_pinhole *lp)
 	return s;
 }
 
-static int print_rule(struct uci_out *o, const struct ir_pinhole *lp,
-		      const char *src)
+/*
+ * `log: true`: fw4's log and log_limit, which it compiles to the same two
+ * rules as the table (research/fw4.md §1.3): `MATCHES limit rate R log
+ * prefix "..."`, then the rule with the verdict, never limited.
+ */
+static void print_log(struct uci_out *o, const struct pinhole_ruleset *r,
+		      const struct ir_pinhole *lp)
+{
+	char buf[IR_LOG_PREFIX_MAX];
+
+	snprintf(buf, sizeof(buf), "pinhole: %s: ", lp->name);
+	option(o, "log", buf);
+	snprintf(buf, sizeof(buf), "%u/%s", r->log_rate,
+		 r->log_unit == 1 ? "second" : r->log_unit == 60 ? "minute" :
+		 r->log_unit == 3600 ? "hour" : "day");
+	option(o, "log_limit", buf);
+}
+
+static int print_rule(struct uci_out *o, const struct pinhole_ruleset *r,
+		      const struct ir_pinhole *lp, const char *src)
 {
 	char buf[ADDR_STR_MAX];
 	char *ports = port_list(lp);
@@ -278,6 +296,8 @@ static int print_rule(struct uci_out *o, const struct ir_pinhole *lp,
 	option(o, "dest_port", ports);
 	option(o, "family", lp->family == 4 ? "ipv4" : "ipv6");
 	option(o, "target", "ACCEPT");
+	if (lp->log)
+		print_log(o, r, lp);
 	free(ports);
 	return 0;
 }
@@ -399,6 +419,8 @@ static void print_zones(struct uci_out *o, const struct pinhole_ruleset *r)
 		       zone_reaches(r, z, z) ? "ACCEPT" : "DROP");
 		if (iz->outside && zp->masq)
 			option(o, "masq", "1");
+		if (iz->mss_clamp)
+			option(o, "mtu_fix", "1");
 	}
 	for (size_t z = 0; z < r->n_zones; z++) {
 		if (r->zones[z].outside)
@@ -493,11 +515,11 @@ static int print_pinhole(struct uci_out *o, const struct pinhole_ruleset *r,
 			continue;
 		any = true;
 		ret = lp->dnat ? print_redirects(o, r, lp, r->zones[z].name) :
-				 print_rule(o, lp, r->zones[z].name);
+				 print_rule(o, r, lp, r->zones[z].name);
 	}
 	if (!any)
 		ret = lp->dnat ? print_redirects(o, r, lp, UCI_SRC_ZONE) :
-				 print_rule(o, lp, UCI_SRC_ZONE);
+				 print_rule(o, r, lp, UCI_SRC_ZONE);
 	return ret;
 }
 
@@ -553,6 +575,26 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 					"policies; these sections only add %s rules",
 					family == 6 ? "IPv6" : "IPv4",
 					family == 6 ? "IPv4" : "IPv6");
+	/*
+	 * mss_clamp is a zone's mtu_fix: without --zones only the stock
+	 * zones' (wan has it, lan not) stand, so a policy that differs says so.
+	 */
+	for (size_t z = 0; z < r->n_zones && !(flags & PINHOLE_UCI_ZONES); z++)
+		if (r->zones[z].mss_clamp != r->zones[z].outside)
+			pinhole_warning(d, NULL, "zone '%s' has mss_clamp: %s, but "
+					"fw4's stock zones have mtu_fix only on wan; "
+					"uci --zones prints the zone with %s",
+					r->zones[z].name,
+					r->zones[z].mss_clamp ? "true" : "false",
+					r->zones[z].mss_clamp ? "option mtu_fix '1'" :
+					"no mtu_fix");
+	/* fw4's redirects have no log option (templates/redirect.uc) */
+	for (size_t i = 0; i < r->n_pinholes; i++)
+		if (r->pinholes[i].dnat && r->pinholes[i].log)
+			pinhole_warning(d, &r->pinholes[i].loc, "pinhole '%s': fw4 "
+					"redirects cannot log; its IPv4 forward is "
+					"logged only by the nft table",
+					r->pinholes[i].name);
 	if (flags & PINHOLE_UCI_ZONES)
 		print_zones(&o, r);
 	print_router_details(&o, r);

@@ -465,7 +465,8 @@ int v_do_zones(struct vctx *c, const struct field *f)
 	for (size_t i = 0; i < v->n && !v_full(c); i += 2) {
 		const struct ynode *k = v->kids[i], *zv = v->kids[i + 1];
 		struct field zf[] = { { .name = "interfaces" }, { .name = "outside" },
-				      { .name = "reach" }, { .name = "input" } };
+				      { .name = "reach" }, { .name = "input" },
+				      { .name = "mss_clamp" } };
 		size_t zi = p->n_zones;
 		struct ph_zone *z = &p->zones[zi];
 		unsigned int unknown;
@@ -492,6 +493,9 @@ int v_do_zones(struct vctx *c, const struct field *f)
 		zone_outside(c, z, k, &zf[1]);
 		n_outside += z->outside;
 		zone_input(c, z, &zf[3]);
+		z->mss_clamp = z->outside;
+		if (zf[4].val)
+			v_want_bool(c, zf[4].val, "mss_clamp", &z->mss_clamp);
 		reach[zi] = zf[2];
 		if (zf[0].val)
 			zone_interfaces(c, z, zf[0].val);
@@ -513,6 +517,47 @@ int v_do_zones(struct vctx *c, const struct field *f)
 	return 0;
 }
 
+/*
+ * defaults.log_rate: "N/second", "N/minute", "N/hour" or "N/day", N from 1
+ * to 1000000 (nft's `limit rate N/unit`).
+ */
+static void log_rate(struct vctx *c, const struct ynode *v, struct ph_defaults *def)
+{
+	static const struct { const char *name; uint32_t secs; } units[] = {
+		{ "second", 1 }, { "minute", 60 }, { "hour", 3600 }, { "day", 86400 },
+	};
+	const char *s = v_want_str(c, v, "log_rate", "a rate such as 10/minute");
+	const char *slash;
+	unsigned long n = 0;
+	size_t digits;
+
+	if (!s)
+		return;
+	slash = strchr(s, '/');
+	digits = slash ? (size_t)(slash - s) : strlen(s);
+	for (size_t i = 0; i < digits && n <= 1000000; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			n = 0;
+			break;
+		}
+		n = n * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (!slash || !digits || digits > 7 || !n || n > 1000000) {
+		verr(c, &v->loc, "'log_rate' must be N/second, N/minute, N/hour "
+		     "or N/day with N from 1 to 1000000, not '%s'", v_q(c, s));
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!strcmp(slash + 1, units[i].name)) {
+			def->log_rate = (uint32_t)n;
+			def->log_unit = units[i].secs;
+			return;
+		}
+	}
+	verr(c, &v->loc, "unknown unit '%s' in 'log_rate' (second, minute, "
+	     "hour or day)", v_q(c, slash + 1));
+}
+
 static void do_defaults(struct vctx *c, const struct field *f)
 {
 	static const struct choice inbound[] = {
@@ -530,6 +575,7 @@ static void do_defaults(struct vctx *c, const struct field *f)
 	struct field df[] = {
 		{ .name = "inbound" }, { .name = "outbound" }, { .name = "input" }, { .name = "icmpv6" }, { .name = "log" },
 		{ .name = "ping" },
+		{ .name = "log_rate" },
 	};
 	struct ph_defaults *def = &c->p->defaults;
 	int val;
@@ -540,6 +586,8 @@ static void do_defaults(struct vctx *c, const struct field *f)
 	def->icmpv6 = PH_ICMPV6_RFC4890;
 	def->log = false;
 	def->ping = PH_V_ACCEPT;
+	def->log_rate = 10;
+	def->log_unit = 60;
 	if (!f->val || ynode_is_null(f->val))
 		return;
 	if (f->val->kind != YN_MAP) {
@@ -562,6 +610,8 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		def->ping = val;
 		def->ping_loc = df[5].val->loc;
 	}
+	if (df[6].val)
+		log_rate(c, df[6].val, def);
 }
 
 /* ipsec: true|false (SPEC §6.3): ESP, AH and IKE in to inside IPv6 hosts. */

@@ -425,11 +425,12 @@ int v_parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 {
 	static const struct choice families[] = {
 		{ "ipv6", PH_FAM_IPV6 }, { "ipv4", PH_FAM_IPV4 }, { "any", PH_FAM_ANY } };
-	enum { F_NAME, F_HOST, F_PROTO, F_PORTS, F_FAMILY, F_FROM, F_EXT };
+	enum { F_NAME, F_HOST, F_PROTO, F_PORTS, F_FAMILY, F_FROM, F_EXT, F_LOG };
 	struct field f[] = {
 		[F_NAME] = { .name = "name" }, [F_HOST] = { .name = "host" }, [F_PROTO] = { .name = "proto" },
 		[F_PORTS] = { .name = "ports" }, [F_FAMILY] = { .name = "family" },
 		[F_FROM] = { .name = "from" }, [F_EXT] = { .name = "external_ports" },
+		[F_LOG] = { .name = "log" },
 	};
 	struct ph_pinhole *ph = &c->p->pinholes[idx];
 	struct port_item *ports = NULL, *ext = NULL;
@@ -507,6 +508,8 @@ int v_parse_pinhole(struct vctx *c, size_t idx, const struct ynode *v)
 	}
 	free(ports);
 	free(ext);
+	if (f[F_LOG].val && v_want_bool(c, f[F_LOG].val, "log", &ph->log))
+		bad = true;
 	if (pinhole_name(c, ph, idx, f[F_NAME].val))
 		bad = true;
 	if (!bad)

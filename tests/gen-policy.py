@@ -10,7 +10,9 @@
 Host and router mode; exact, subnet, suffix (/-64 and /-56), IPv4-only and
 dual-stack hosts; every proto, single ports, lists and ranges (both
 spellings), family, from: of either family (and ::/0, 0.0.0.0/0),
-external_ports (shifted ranges too). About 97% of the seeds give a valid
+external_ports (shifted ranges too); mss_clamp, log_rate and log: true
+(from a second generator, so the rest is what it was). About 97% of the
+seeds give a valid
 policy; the rest hit a compile error on purpose (a shifted range with
 from:) or a validation error; tests/unit/agree skips those. Addresses are
 the documentation ranges only (SPEC.md §5).
@@ -21,15 +23,18 @@ import sys
 
 def policy(seed):
     r = random.Random(seed)
+    x = random.Random(seed * 7919 + 1)
     router = r.random() < 0.75
     out = ["version: 1"]
     if r.random() < 0.2:
         out.append("table: " + r.choice(["pinhole", "fw6", "edge_v6"]))
     if router:
         out.append("zones:")
-        out.append("  wan: { interfaces: [%s] }"
-                   % r.choice(["wan0", "wan0, \"ppp*\"", "eth0"]))
-        out.append("  lan: { interfaces: [br-lan] }")
+        out.append("  wan: { interfaces: [%s]%s }"
+                   % (r.choice(["wan0", "wan0, \"ppp*\"", "eth0"]),
+                      ", mss_clamp: false" if x.random() < 0.2 else ""))
+        out.append("  lan: { interfaces: [br-lan]%s }"
+                   % (", mss_clamp: true" if x.random() < 0.2 else ""))
         if r.random() < 0.3:
             out.append("  guest: { interfaces: [br-guest] }")
     d = []
@@ -51,6 +56,9 @@ def policy(seed):
         d.append("ping: " + r2.choice(["accept", "drop"]))
     if router and r2.random() < 0.15 and not any(x.startswith("inbound:") for x in d):
         d.append("inbound: accept")
+    if x.random() < 0.2:
+        d.append("log_rate: %d/%s" % (x.randint(1, 100),
+                                      x.choice(["second", "minute", "hour", "day"])))
     if d:
         out.append("defaults: { %s }" % ", ".join(d))
     hosts = []
@@ -110,6 +118,8 @@ def policy(seed):
             fam = r.choice(["ipv6", "ipv4"])
         if fam:
             f.append("family: %s" % fam)
+        if x.random() < 0.25:
+            f.append("log: true")
         f.append("ports: [%s]" % ", ".join('"%s"' % p if "-" in p else p
                                            for p in ps))
         v4ok = k == "v4" or (k == "dual" and fam != "ipv6") or \

@@ -6,7 +6,8 @@
 # obey (another tool may write any comment), and it is loaded with nft -f.
 # Checks that no such byte reaches the output, plain or JSON, that a
 # suffix host prints in fw4's notation, and that the columns stay aligned
-# when a cell is wider than its column's default width.
+# when a cell is wider than its column's default width; then the log rules
+# of golden 162-host-log.
 #
 # Environment: PINHOLE (the CLI), srcdir, builddir (set by make check).
 
@@ -48,6 +49,24 @@ awk 'NR == 3 { p = index($0, " PROTO ") + 1; q = index($0, "PACKETS") + 7 }
 		substr($0, q, 1) != " " || substr($0, q - 1, 1) == " ") { bad = 1 }
      END { exit bad || !p }' "$TMP/plain"
 ok $? "a HOST wider than the column widens it; the columns stay aligned" "$TMP/plain"
+
+# log rules (SPEC 6.3): counted and listed with their prefix, apart from the
+# drops; one added by hand without a counter shows "-" / null
+nft flush ruleset && "$PINHOLE" compile "$srcdir/tests/golden/162-host-log.yaml" |
+	nft -f - && nft add rule inet pinhole input log prefix '"by hand: "'
+ok $? "golden 162-host-log loads, plus a log rule without a counter"
+"$PINHOLE" status >"$TMP/plain" 2>"$TMP/err"
+grep -qx '6 log rules' "$TMP/plain" &&
+	grep -q '^input  *#[0-9]*  *"pinhole: ssh: "  *0  *0$' "$TMP/plain" &&
+	grep -q '^input  *#[0-9]*  *"pinhole: input: "  *0  *0$' "$TMP/plain" &&
+	grep -q '^input  *#[0-9]*  *"by hand: "  *-  *-$' "$TMP/plain" &&
+	! sed -n '/^DROPPED IN/,/^$/p' "$TMP/plain" | grep -q 'log'
+ok $? "plain status counts 6 log rules and lists each with its prefix, none among the drops" "$TMP/plain"
+"$PINHOLE" status --json >"$TMP/json" 2>"$TMP/err"
+grep -q '"log_rules":6,"logged":\[{' "$TMP/json" &&
+	grep -q '"prefix":"pinhole: admin: ","packets":0,"bytes":0}' "$TMP/json" &&
+	grep -q '"prefix":"by hand: ","packets":null,"bytes":null}' "$TMP/json"
+ok $? "JSON status: log_rules and logged, packets null without a counter" "$TMP/json"
 
 echo "1..$n"
 [ "$failed" = 0 ]

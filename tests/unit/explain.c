@@ -754,6 +754,71 @@ static void test_expectations(const char *srcdir)
 	free(got);
 	pinhole_ruleset_free(r);
 
+	/*
+	 * 160: log rules (SPEC 6.3) and MSS clamping are not verdicts: the
+	 * pinhole's own accept decides, a log rule before it never does, and
+	 * the clamp rules' oifname (unknown here) makes nothing unknown.
+	 */
+	r = compile_file(srcdir, "tests/golden/160-log-mss.yaml", path, sizeof(path));
+	ok(r != NULL, "160 compiles");
+	if (!r)
+		return;
+	q = (struct pinhole_explain_query){ .iif = "wan0", .to = "2001:db8:1:2::80",
+					    .proto = "tcp", .port = 443 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, " in @pin6 ") &&
+	   strstr(got, "pinhole: web (") && !strstr(got, "log prefix"),
+	   "160: tcp 443 to web is accepted by its set element, not by its log rule before it");
+	free(got);
+	q.port = 9;
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "rule: counter drop\n"),
+	   "160: tcp 9 drops at the verdict, past the log rule of forward_wan");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .proto = "tcp", .port = 22 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "@in6") && strstr(got, "pinhole: ssh ("),
+	   "160: ssh to the router is accepted by @in6 after ssh's log rules");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .from = "198.51.100.7",
+					    .to = "203.0.113.1", .local = 1, .proto = "tcp",
+					    .port = 2222 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "dnat: to 192.0.2.80:22"),
+	   "160: the restricted forward DNATs past its log rule in dstnat");
+	free(got);
+	back = round_trip(r);
+	ok(back != NULL, "160 round-trips");
+	if (back) {
+		q = (struct pinhole_explain_query){ .iif = "wan0", .to = "2001:db8:1:2::80",
+						    .proto = "tcp", .port = 443 };
+		got = explain(back, &q, &v);
+		ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "pinhole: web\n"),
+		   "160 decoded: the log and MSS rules decode and stay non-terminal");
+		free(got);
+		pinhole_ruleset_free(back);
+	}
+	/* a limited verdict is never taken for one: unknown */
+	{
+		struct ir_chain *fw = ir_chain_find(r, "forward_wan");
+		struct ir_rule *rl = fw ? &fw->rules[0] : NULL;
+		struct ir_stmt saved = rl ? rl->stmts[2] : (struct ir_stmt){ 0 };
+
+		ok(rl && rl->n_stmts == 3 && rl->stmts[0].type == IR_S_LIMIT &&
+		   rl->stmts[2].type == IR_S_LOG, "160: forward_wan #1 is web's log rule");
+		if (rl && rl->n_stmts == 3) {
+			rl->stmts[2].type = IR_S_ACCEPT;
+			q = (struct pinhole_explain_query){ .iif = "wan0", .to = "2001:db8:1:2::80",
+							    .proto = "tcp", .port = 443 };
+			got = explain(r, &q, &v);
+			ok(v == PINHOLE_EXPLAIN_UNKNOWN && strstr(got, "rate limit"),
+			   "a rate-limited accept answers unknown, never accept");
+			free(got);
+			rl->stmts[2] = saved;
+		}
+	}
+	pinhole_ruleset_free(r);
+
 	/* the lockdown table: repair access from ULA, nothing from global sources */
 	r = pinhole_ruleset_lockdown("pinhole");
 	q = (struct pinhole_explain_query){ .iif = "eth0", .from = "fd00::5", .proto = "tcp",

@@ -413,9 +413,10 @@ static bool check_rule(const struct sec *s, const struct ir_pinhole *lp,
 {
 	static const char *const keys[] = {
 		"name", "src", "src_ip", "dest", "proto", "dest_ip", "dest_port",
-		"family", "target", NULL,
+		"family", "target", "log", "log_limit", NULL,
 	};
 	bool self = lp->kind == IR_PH_SELF;
+	char prefix[128];
 
 	if (strcmp(s->type, "rule"))
 		return fail("section is a '%s', not a rule", s->type);
@@ -445,6 +446,11 @@ static bool check_rule(const struct sec *s, const struct ir_pinhole *lp,
 		return fail("family of %s is wrong", lp->name);
 	if (!is(get(s, "target", false, 0), "ACCEPT"))
 		return fail("target of %s is not ACCEPT", lp->name);
+	/* log: true is fw4's log with log_limit; log: false neither */
+	snprintf(prefix, sizeof(prefix), "pinhole: %s: ", lp->name);
+	if (lp->log ? !is(get(s, "log", false, 0), prefix) || !get(s, "log_limit", false, 0) :
+	    get(s, "log", false, 0) || get(s, "log_limit", false, 0))
+		return fail("log of %s is wrong", lp->name);
 	return true;
 }
 
