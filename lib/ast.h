@@ -130,6 +130,9 @@ struct ph_defaults {
 	enum ph_defaults_verdict input;		/* drop | reject | accept */
 	enum ph_icmpv6_mode icmpv6;
 	bool log;
+	/* bogons: (SPEC 6.3), default true; its value, line 0 when not given */
+	bool bogons;
+	struct pinhole_loc bogons_loc;
 };
 
 /**

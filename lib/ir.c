@@ -34,6 +34,7 @@ static const struct ir_field_desc fields[__IR_F_MAX] = {
 	[IR_F_ICMPV6_CODE] = { "icmpv6 code", IR_LOAD_PAYLOAD, 0, NFT_PAYLOAD_TRANSPORT_HEADER, 1, 1, IR_T_ICMPV6_CODE },
 	[IR_F_TH_DPORT]	   = { "th dport", IR_LOAD_PAYLOAD, 0, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, IR_T_INET_SERVICE },
 	[IR_F_FIB_DADDR_TYPE] = { "fib daddr type", IR_LOAD_FIB, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR, 0, 4, IR_T_FIB_ADDR },
+	[IR_F_RT_TYPE]	   = { "rt type", IR_LOAD_EXTHDR, IPPROTO_ROUTING, NFT_EXTHDR_OP_IPV6, 2, 1, IR_T_INTEGER },
 };
 
 const struct ir_field_desc *ir_field(enum ir_field f)

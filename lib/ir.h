@@ -41,6 +41,7 @@ enum ir_field {
 	IR_F_ICMPV6_CODE,	/* payload th+1, 1 */
 	IR_F_TH_DPORT,		/* payload th+2, 2 */
 	IR_F_FIB_DADDR_TYPE,	/* fib daddr type, 4 bytes host order (RTN_*) */
+	IR_F_RT_TYPE,		/* rt type: exthdr ipv6 43 + 2, 1 byte */
 	__IR_F_MAX
 };
 
@@ -65,6 +66,10 @@ enum ir_load {
 	IR_LOAD_CT,
 	IR_LOAD_PAYLOAD,
 	IR_LOAD_FIB,		/* key: NFT_FIB_RESULT_*, base: NFTA_FIB_F_* flags */
+	IR_LOAD_EXTHDR,		/* IPv6 extension header: key its type (IPPROTO_*),
+				   base NFT_EXTHDR_OP_IPV6,
+				   offset/len in it; a packet without that header
+				   breaks the rule (no NFT_EXTHDR_F_PRESENT) */
 };
 
 /**

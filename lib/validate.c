@@ -526,6 +526,7 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		{ "rfc4890", PH_ICMPV6_RFC4890 }, { "strict", PH_ICMPV6_STRICT } };
 	struct field df[] = {
 		{ .name = "inbound" }, { .name = "outbound" }, { .name = "input" }, { .name = "icmpv6" }, { .name = "log" },
+		{ .name = "bogons" },
 	};
 	struct ph_defaults *def = &c->p->defaults;
 	int val;
@@ -535,6 +536,8 @@ static void do_defaults(struct vctx *c, const struct field *f)
 	def->input = PH_V_DROP;
 	def->icmpv6 = PH_ICMPV6_RFC4890;
 	def->log = false;
+	def->bogons = true;
+	def->bogons_loc = (struct pinhole_loc){ 0 };
 	if (!f->val || ynode_is_null(f->val))
 		return;
 	if (f->val->kind != YN_MAP) {
@@ -553,6 +556,8 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		def->icmpv6 = val;
 	if (df[4].val)
 		v_want_bool(c, df[4].val, "log", &def->log);
+	if (df[5].val && !v_want_bool(c, df[5].val, "bogons", &def->bogons))
+		def->bogons_loc = df[5].val->loc;
 }
 
 /* ------------------------------------------------------------ entry */
@@ -614,6 +619,8 @@ void v_validate_root(struct vctx *c, const struct ynode *root)
 	}
 	if (!v_full(c))
 		v_do_ipv4(c, &f[F_IPV4]);
+	if (!v_full(c))
+		v_warn_bogon_ula(c);
 }
 
 void v_vctx_free(struct vctx *c)
