@@ -410,10 +410,14 @@ struct ir_zone {
  *	router; @inbound: of those forwarded from outside (drop | reject)
  * @outbound_accept: inside zones open new connections to outside zones
  * @masq: IPv4 masquerade out of the outside zones
+ * @bogons: defaults.bogons filters IPv6 from the outside zones (router mode,
+ *	IPv6 filtered); @bogons_loc its value in the policy (line 0: defaulted)
  */
 struct ir_zone_policy {
 	uint8_t input, inbound;
 	bool outbound_accept, masq;
+	bool bogons;
+	struct pinhole_loc bogons_loc;
 };
 
 /**

@@ -44,6 +44,8 @@ def policy(seed):
             d.append("icmpv6: " + r.choice(["rfc4890", "strict"]))
         if r.random() < 0.3:
             d.append("log: " + r.choice(["true", "false"]))
+        if router and r.random() < 0.3:
+            d.append("bogons: " + r.choice(["true", "false"]))
     if d:
         out.append("defaults: { %s }" % ", ".join(d))
     hosts = []
