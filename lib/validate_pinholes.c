@@ -560,7 +560,7 @@ void v_warn_bogon_ula(struct vctx *c)
 	for (size_t i = 0; i < p->n_pinholes; i++) {
 		const struct ph_pinhole *ph = &p->pinholes[i];
 		const struct ph_host *h;
-		char buf[64];
+		char buf[64], net[72];
 
 		if (ph->host < 0 || (size_t)ph->host >= p->n_hosts ||
 		    ph->family == PH_FAM_IPV4)
@@ -570,10 +570,14 @@ void v_warn_bogon_ula(struct vctx *c)
 		    !addr_in(h->ipv6.addr, ula, 7))
 			continue;
 		addr6_format(h->ipv6.addr, buf);
+		if (h->ipv6.kind == PH_ADDR6_SUBNET)
+			snprintf(net, sizeof(net), "%s/%u", buf, h->ipv6.plen);
+		else
+			snprintf(net, sizeof(net), "%s", buf);
 		v_warn(c, &ph->loc, "pinhole '%s' opens the ULA address %s of host "
 		       "'%s', but bogon filtering drops ULA destinations from "
 		       "outside zones; it opens nothing over IPv6 unless "
-		       "defaults.bogons is false", v_q(c, ph->name), buf,
+		       "defaults.bogons is false", v_q(c, ph->name), net,
 		       v_q(c, h->name));
 	}
 }
