@@ -562,8 +562,10 @@ void v_warn_bogon_ula(struct vctx *c)
 		const struct ph_host *h;
 		char buf[64], net[72];
 
-		if (ph->host < 0 || (size_t)ph->host >= p->n_hosts ||
-		    ph->family == PH_FAM_IPV4)
+		/* a pinhole or host with errors may be half filled in */
+		if (!ph->name || ph->host < 0 || (size_t)ph->host >= p->n_hosts ||
+		    ph->family == PH_FAM_IPV4 ||
+		    (c->host_bad && c->host_bad[ph->host]))
 			continue;
 		h = &p->hosts[ph->host];
 		if ((h->ipv6.kind != PH_ADDR6_EXACT && h->ipv6.kind != PH_ADDR6_SUBNET) ||

@@ -835,17 +835,19 @@ static void test_bogons(const char *srcdir)
 	for (size_t i = 0; i < ARRAY_SIZE(bogon_src); i++) {
 		q.from = bogon_src[i];
 		got = explain(r, &q, &v);
-		snprintf(want, sizeof(want), "default: defaults.bogons: drop, a source that "
-			 "never comes from the internet (rule 4 of chain forward, %s:15:11)\n",
-			 path);
+		/* the rule's number is left out: other rules may come before it */
+		snprintf(want, sizeof(want), " of chain forward, %s:15:11)\n", path);
 		ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, want) &&
+		   strstr(got, "\ndefault: defaults.bogons: drop, a source that never "
+			  "comes from the internet (rule ") &&
 		   strstr(got, "rule: iifname { \"ppp*\", \"wan0\" } meta nfproto ipv6 ip6 saddr { "),
 		   "090: tcp 443 to web from %s drops by the bogons rule, at the key", q.from);
 		free(got);
 		if (back) {
 			got = explain(back, &q, &v);
 			ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "default: defaults.bogons: drop, a "
-				"source that never comes from the internet (rule 4 of chain forward)\n"),
+				"source that never comes from the internet (rule ") &&
+			   strstr(got, " of chain forward)\n"),
 			   "090 decoded: ... from %s the same rule, without a location", q.from);
 			free(got);
 		}
@@ -870,10 +872,12 @@ static void test_bogons(const char *srcdir)
 					    .from = "2001:db8:ffff::5", .proto = "tcp",
 					    .port = 8445 };
 	got = explain(r, &q, &v);
-	snprintf(want, sizeof(want), "drop\nrule: iifname { \"ppp*\", \"wan0\" } meta nfproto "
-		 "ipv6 ip6 daddr fc00::/7 counter drop\ndefault: defaults.bogons: drop, a ULA "
-		 "destination from an outside zone (rule 5 of chain forward, %s:15:11)\n", path);
-	is_str(got, want, "090: nas-smb to the ULA host drops by the ULA destination rule");
+	snprintf(want, sizeof(want), " of chain forward, %s:15:11)\n", path);
+	ok(v == PINHOLE_EXPLAIN_DROP &&
+	   !strncmp(got, "drop\nrule: iifname { \"ppp*\", \"wan0\" } meta nfproto "
+		    "ipv6 ip6 daddr fc00::/7 counter drop\ndefault: defaults.bogons: drop, a ULA "
+		    "destination from an outside zone (rule ", 165) && strstr(got, want),
+	   "090: nas-smb to the ULA host drops by the ULA destination rule");
 	free(got);
 	q = (struct pinhole_explain_query){ .iif = "wan0", .from = "::", .local = 1,
 					    .proto = "icmpv6" };
@@ -883,7 +887,8 @@ static void test_bogons(const char *srcdir)
 	free(got);
 	q.from = "ff02::1";
 	got = explain(r, &q, &v);
-	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "(rule 5 of chain input, "),
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "defaults.bogons: drop") &&
+	   strstr(got, " of chain input, "),
 	   "090: ICMPv6 from ff02::1 to the router drops by the input bogons rule");
 	free(got);
 	pinhole_ruleset_free(back);
