@@ -140,6 +140,9 @@ struct ph_defaults {
 	   60, 3600, 86400), for every log rule; default 10/minute */
 	uint32_t log_rate;
 	uint32_t log_unit;
+	/* bogons: (SPEC 6.3), default true; its value, line 0 when not given */
+	bool bogons;
+	struct pinhole_loc bogons_loc;
 };
 
 /**

@@ -120,6 +120,95 @@ static void rule_ping4(struct cc *cc, struct ir_chain *in)
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 }
 
+/*
+ * defaults.bogons (SPEC 6.3; RFC 6092 REC-1..4, REC-7). Sources that never
+ * come from the internet, as ONE interval set: IPv4-compatible ::/96 but
+ * not :: itself (the source of DAD neighbour solicitations), IPv4-mapped
+ * ::ffff:0:0/96, ULA fc00::/7, site-local fec0::/10 and multicast
+ * ff00::/8. The last two touch, and nft merges touching intervals of an
+ * anonymous set, so they are one element here too (fec0:: to the end),
+ * the same bytecode as `nft -f` of the text. 2001:db8::/32 is not here.
+ */
+static void m_bogon_sources(struct cc *cc, struct ir_rule *r)
+{
+	static const struct { uint8_t lo[16], hi[16]; } bogons[] = {
+		{ { [15] = 1 }, { [12] = 0xff, 0xff, 0xff, 0xff } },
+		{ { [10] = 0xff, 0xff }, { [10] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+		{ { 0xfc }, { 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+		{ { 0xfe, 0xc0 }, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+				    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	};
+	struct ir_set *s = rb_m_anon(&cc->b, r, IR_F_IP6_SADDR);
+
+	if (!s)
+		return;
+	s->flags |= IR_SET_INTERVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(bogons); i++) {
+		struct ir_elem *e = rb_anon_elem(&cc->b, s);
+
+		if (!e)
+			return;
+		memcpy(e->key, bogons[i].lo, 16);
+		memcpy(e->key_end, bogons[i].hi, 16);
+	}
+}
+
+/*
+ * The bogon rules of the input (@forward false) or forward chain, placed
+ * right after `ct state invalid drop`: a new packet from an outside zone
+ * with a bogon source (forward: also a ULA destination) is dropped before
+ * ICMPv6, NDP or any pinhole can accept it. Replies pass before them on
+ * purpose: conntrack only holds flows whose first packet passed this
+ * ruleset, so an established or related packet from such a source answers
+ * something the inside (or the router) opened itself, such as the ICMPv6
+ * packet-too-big of an ISP router numbered from ULA space, which must
+ * never be dropped (SPEC 4, RFC 4890).
+ */
+static void rules_bogons(struct cc *cc, struct ir_chain *c, bool forward)
+{
+	const struct pinhole_loc *loc = &cc->p->defaults.bogons_loc;
+	struct ir_rule *r;
+
+	r = rb_rule(&cc->b, c, NULL, loc);
+	cc_m_outside(cc, r, IR_F_IIFNAME);
+	rb_m_nfproto(&cc->b, r, 6);
+	m_bogon_sources(cc, r);
+	rb_stmt(&cc->b, r, IR_S_COUNTER);
+	rb_stmt(&cc->b, r, IR_S_DROP);
+	if (!forward)
+		return;
+	r = rb_rule(&cc->b, c, NULL, loc);
+	cc_m_outside(cc, r, IR_F_IIFNAME);
+	rb_m_nfproto(&cc->b, r, 6);
+	rb_m_prefix(&cc->b, r, IR_F_IP6_DADDR, (const uint8_t[16]){ 0xfc }, 7);
+	rb_stmt(&cc->b, r, IR_S_COUNTER);
+	rb_stmt(&cc->b, r, IR_S_DROP);
+}
+
+/*
+ * Routing header type 0, part of defaults.bogons: `rt type 0` on every
+ * interface and in every conntrack state, before the replies are
+ * accepted. RFC 5095 deprecates it for every node and RFC 6092 REC-4 says
+ * a gateway MUST NOT forward it in either direction; no flow carries it
+ * legitimately. A packet without a routing header breaks the match.
+ */
+static void rule_rt0(struct cc *cc, struct ir_chain *c)
+{
+	struct ir_rule *r = rb_rule(&cc->b, c, NULL, &cc->p->defaults.bogons_loc);
+
+	rb_m_nfproto(&cc->b, r, 6);
+	rb_m_u8(&cc->b, r, IR_F_RT_TYPE, 0);
+	rb_stmt(&cc->b, r, IR_S_COUNTER);
+	rb_stmt(&cc->b, r, IR_S_DROP);
+}
+
+/* Router mode with defaults.bogons and IPv6 filtered. */
+static bool want_bogons(const struct cc *cc)
+{
+	return cc->p->router && cc->p->defaults.bogons && ph_filters(cc->p, 6);
+}
+
 /* DHCPv6 and DHCPv4 client replies, so the machine keeps its own addresses. */
 static void rules_dhcp_client(struct cc *cc, struct ir_chain *c)
 {
@@ -172,7 +261,11 @@ static void rules_input_common(struct cc *cc, struct ir_chain *in)
 	r = rb_rule(&cc->b, in, NULL, NULL);
 	rb_m_ifname(&cc->b, r, IR_F_IIFNAME, "lo");
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
+	if (want_bogons(cc))
+		rule_rt0(cc, in);
 	rule_ct(cc, in);
+	if (want_bogons(cc))
+		rules_bogons(cc, in, false);
 	if (ph_filters(cc->p, 6))
 		rules_icmpv6(cc, in, true);
 	rule_ping4(cc, in);
@@ -696,7 +789,11 @@ void cc_build_router_chains(struct cc *cc)
 
 	/* forward: through the router */
 	rules_unfiltered(cc, fw);
+	if (want_bogons(cc))
+		rule_rt0(cc, fw);
 	rule_ct(cc, fw);
+	if (want_bogons(cc))
+		rules_bogons(cc, fw, true);
 	if (ph_filters(p, 6))
 		rules_icmpv6(cc, fw, false);
 	if (any_fwd4) {

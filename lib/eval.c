@@ -156,6 +156,7 @@ static bool load(const struct ev *e, enum ir_field f, uint8_t *v)
 			return false;
 		v[0] = IR_TCP_SYN;	/* the first packet of a connection */
 		return true;
+	case IR_F_RT_TYPE:	/* match(): the packet has no routing header */
 	case __IR_F_MAX:
 		break;
 	}
@@ -259,6 +260,13 @@ static enum tri match(struct ev *e, const struct ir_match *m)
 		}
 		return t;
 	}
+	/*
+	 * The first packet explain describes carries no extension header, and
+	 * nft_exthdr_ipv6_eval() breaks the rule when the header is missing
+	 * (no NFT_EXTHDR_F_PRESENT): `rt type 0` never matches it.
+	 */
+	if (d->load == IR_LOAD_EXTHDR)
+		return e->p.family == 6 ? T_FALSE : T_UNKNOWN;
 	if (!load_key(e, &m->keys[0], v))
 		return T_UNKNOWN;
 	switch (m->op) {

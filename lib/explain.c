@@ -376,8 +376,30 @@ static char *ifnames_text(const struct ir_rule *rl)
 	return text_rule(&tmp);
 }
 
+/*
+ * A rule of defaults.bogons (compile_chains.c), by its shape, so that a
+ * table read back from the kernel is described the same: a drop without
+ * a comment that matches the routing header type, or the interfaces of
+ * the outside zones and an IPv6 source or destination. NULL: not one.
+ */
+static const char *bogon_rule(const struct ir_rule *rl)
+{
+	if (rl->comment || !rule_has(rl, IR_S_DROP))
+		return NULL;
+	if (rule_matches_field(rl, IR_F_RT_TYPE))
+		return "a routing header type 0";
+	if (!rule_matches_field(rl, IR_F_IIFNAME))
+		return NULL;
+	if (rule_matches_field(rl, IR_F_IP6_SADDR))
+		return "a source that never comes from the internet";
+	if (rule_matches_field(rl, IR_F_IP6_DADDR))
+		return "a ULA destination from an outside zone";
+	return NULL;
+}
+
 static char *describe_default(const struct pinhole_ruleset *r, const struct ev_result *res)
 {
+	const char *bogon;
 	const struct ir_chain *c = res->chain;
 	const struct ir_rule *rl = res->rule;
 	const char *v = ev_verdict_name(res->verdict);
@@ -414,6 +436,14 @@ static char *describe_default(const struct pinhole_ruleset *r, const struct ev_r
 	if (key_of(rl->comment))
 		return xprintf("%s (rule %zu of chain %s)", key_of(rl->comment),
 			       res->rule_index + 1, c->name);
+	if ((bogon = bogon_rule(rl))) {
+		if (rl->loc.line && r->file)
+			return xprintf("defaults.bogons: %s, %s (rule %zu of chain %s, %s:%u:%u)",
+				       v, bogon, res->rule_index + 1, c->name,
+				       r->file, rl->loc.line, rl->loc.col);
+		return xprintf("defaults.bogons: %s, %s (rule %zu of chain %s)", v,
+			       bogon, res->rule_index + 1, c->name);
+	}
 	if (rl->comment)
 		return xprintf("%s (rule %zu of chain %s)", rl->comment,
 			       res->rule_index + 1, c->name);

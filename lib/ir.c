@@ -37,6 +37,7 @@ static const struct ir_field_desc fields[__IR_F_MAX] = {
 	[IR_F_FIB_DADDR_IIF_TYPE] = { "fib daddr . iif type", IR_LOAD_FIB, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR | NFTA_FIB_F_IIF, 0, 4, IR_T_FIB_ADDR },
 	[IR_F_ICMP_TYPE]   = { "icmp type", IR_LOAD_PAYLOAD, 0, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, IR_T_ICMP_TYPE },
 	[IR_F_TCP_FLAGS]   = { "tcp flags", IR_LOAD_PAYLOAD, 0, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, IR_T_TCP_FLAG },
+	[IR_F_RT_TYPE]	   = { "rt type", IR_LOAD_EXTHDR, IPPROTO_ROUTING, NFT_EXTHDR_OP_IPV6, 2, 1, IR_T_INTEGER },
 };
 
 const struct ir_field_desc *ir_field(enum ir_field f)

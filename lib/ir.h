@@ -52,6 +52,7 @@ enum ir_field {
 	 */
 	IR_F_ICMP_TYPE,
 	IR_F_TCP_FLAGS,		/* payload th+13, 1 (tcp flags) */
+	IR_F_RT_TYPE,		/* rt type: exthdr ipv6 43 + 2, 1 byte */
 	__IR_F_MAX
 };
 
@@ -86,6 +87,10 @@ enum ir_load {
 	IR_LOAD_CT,
 	IR_LOAD_PAYLOAD,
 	IR_LOAD_FIB,		/* key: NFT_FIB_RESULT_*, base: NFTA_FIB_F_* flags */
+	IR_LOAD_EXTHDR,		/* IPv6 extension header: key its type (IPPROTO_*),
+				   base NFT_EXTHDR_OP_IPV6,
+				   offset/len in it; a packet without that header
+				   breaks the rule (no NFT_EXTHDR_F_PRESENT) */
 };
 
 /**
@@ -434,6 +439,8 @@ struct ir_zone {
  *	router; @inbound: of those forwarded from outside (drop | reject)
  * @outbound_accept: inside zones open new connections to outside zones
  * @masq: IPv4 masquerade out of the outside zones
+ * @bogons: defaults.bogons filters IPv6 from the outside zones (router mode,
+ *	IPv6 filtered); @bogons_loc its value in the policy (line 0: defaulted)
  */
 struct ir_zone_policy {
 	uint8_t input, inbound;
@@ -446,6 +453,8 @@ struct ir_zone_policy {
 	 */
 	bool no_reflection, ping_drop, ipsec;
 	struct pinhole_loc ping_loc, reflection_loc;
+	bool bogons;
+	struct pinhole_loc bogons_loc;
 };
 
 /**

@@ -322,6 +322,9 @@ static int keep_zones(const struct pinhole_policy *p, struct pinhole_ruleset *r)
 	r->zone_policy.inbound = p->defaults.inbound;
 	r->zone_policy.outbound_accept = p->defaults.outbound == PH_V_ACCEPT;
 	r->zone_policy.masq = p->masquerade;
+	r->zone_policy.bogons = p->defaults.bogons && ph_filters(p, 6);
+	r->zone_policy.bogons_loc = p->defaults.bogons_loc;
+	r->zone_policy.bogons_loc.file = r->file;
 	return 0;
 }
 

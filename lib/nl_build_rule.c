@@ -63,6 +63,18 @@ static int x_load(struct nftnl_rule *r, enum ir_field f, uint32_t reg,
 		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, d->base);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, reg);
 		break;
+	case IR_LOAD_EXTHDR:
+		/* nft sets op and flags even when 0 (`rt type`: ipv6, none) */
+		e = nftnl_expr_alloc("exthdr");
+		if (!e)
+			return -ENOMEM;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_DREG, reg);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, (uint8_t)d->key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, d->offset);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, len ? len : d->len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, d->base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_FLAGS, 0);
+		break;
 	default:
 		e = nftnl_expr_alloc("payload");
 		if (!e)

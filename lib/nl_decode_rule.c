@@ -79,6 +79,16 @@ static bool load_field(struct nftnl_expr *e, const char *name, enum ir_field *f,
 			*len = d->len;
 			return true;
 		}
+		if (!strcmp(name, "exthdr") && d->load == IR_LOAD_EXTHDR &&
+		    nftnl_expr_get_u8(e, NFTNL_EXPR_EXTHDR_TYPE) == d->key &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_OFFSET) == d->offset &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_LEN) == d->len &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_OP) == d->base &&
+		    !nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_FLAGS)) {
+			*f = i;
+			*len = d->len;
+			return true;
+		}
 		if (!strcmp(name, "payload") && d->load == IR_LOAD_PAYLOAD &&
 		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) == d->base &&
 		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == d->offset) {
@@ -432,10 +442,12 @@ static bool decode_exprs(struct dstate *st, struct nftnl_expr **ex, int n)
 		uint32_t len;
 
 		if (!strcmp(name, "meta") || !strcmp(name, "ct") ||
-		    !strcmp(name, "payload") || !strcmp(name, "fib")) {
+		    !strcmp(name, "payload") || !strcmp(name, "fib") ||
+		    !strcmp(name, "exthdr")) {
 			uint16_t attr = !strcmp(name, "meta") ? NFTNL_EXPR_META_DREG :
 					!strcmp(name, "ct") ? NFTNL_EXPR_CT_DREG :
 					!strcmp(name, "fib") ? NFTNL_EXPR_FIB_DREG :
+					!strcmp(name, "exthdr") ? NFTNL_EXPR_EXTHDR_DREG :
 					NFTNL_EXPR_PAYLOAD_DREG;
 			int off;
 

@@ -595,6 +595,17 @@ int pinhole_ruleset_uci(const struct pinhole_ruleset *r, struct pinhole_diag *d,
 					"redirects cannot log; its IPv4 forward is "
 					"logged only by the nft table",
 					r->pinholes[i].name);
+	/*
+	 * defaults.bogons (SPEC 6.3) has no fw4 counterpart either, and it is
+	 * on by default: refusing it would refuse almost every policy, so it
+	 * is a warning, as families: is (say bogons: false to silence it).
+	 */
+	if (r->n_zones && r->zone_policy.bogons)
+		pinhole_warning(d, &r->zone_policy.bogons_loc, "fw4 has no bogon "
+				"filter: these sections do not drop what "
+				"defaults.bogons drops (bogon IPv6 sources and ULA "
+				"destinations from outside zones, routing header "
+				"type 0)");
 	if (flags & PINHOLE_UCI_ZONES)
 		print_zones(&o, r);
 	print_router_details(&o, r);

@@ -576,6 +576,7 @@ static void do_defaults(struct vctx *c, const struct field *f)
 		{ .name = "inbound" }, { .name = "outbound" }, { .name = "input" }, { .name = "icmpv6" }, { .name = "log" },
 		{ .name = "ping" },
 		{ .name = "log_rate" },
+		{ .name = "bogons" },
 	};
 	struct ph_defaults *def = &c->p->defaults;
 	int val;
@@ -588,6 +589,8 @@ static void do_defaults(struct vctx *c, const struct field *f)
 	def->ping = PH_V_ACCEPT;
 	def->log_rate = 10;
 	def->log_unit = 60;
+	def->bogons = true;
+	def->bogons_loc = (struct pinhole_loc){ 0 };
 	if (!f->val || ynode_is_null(f->val))
 		return;
 	if (f->val->kind != YN_MAP) {
@@ -612,6 +615,8 @@ static void do_defaults(struct vctx *c, const struct field *f)
 	}
 	if (df[6].val)
 		log_rate(c, df[6].val, def);
+	if (df[7].val && !v_want_bool(c, df[7].val, "bogons", &def->bogons))
+		def->bogons_loc = df[7].val->loc;
 }
 
 /* ipsec: true|false (SPEC §6.3): ESP, AH and IKE in to inside IPv6 hosts. */
@@ -695,6 +700,8 @@ void v_validate_root(struct vctx *c, const struct ynode *root)
 		v_do_ipv4(c, &f[F_IPV4]);
 	if (!v_full(c))
 		do_ipsec(c, &f[F_IPSEC]);
+	if (!v_full(c))
+		v_warn_bogon_ula(c);
 }
 
 void v_vctx_free(struct vctx *c)

@@ -122,5 +122,7 @@ int v_do_pinholes(struct vctx *c, const struct field *f);
 /* validate_repeats.c */
 void v_drop_name_maps(struct vctx *c);
 void v_warn_repeats(struct vctx *c, const bool *ok);
+/* After everything: pinholes to ULA hosts that defaults.bogons closes. */
+void v_warn_bogon_ula(struct vctx *c);
 
 #endif

@@ -545,3 +545,44 @@ int v_do_pinholes(struct vctx *c, const struct field *f)
 	free(ok);
 	return 0;
 }
+
+/*
+ * defaults.bogons drops ULA destinations arriving from outside zones, the
+ * only zones a pinhole accepts from (SPEC 6.3): a pinhole to a ULA host
+ * opens nothing over IPv6 then. A pass after the whole policy is read, so
+ * that a defaults: written after the pinholes (or a streamed policy) is
+ * known; at the pinhole's item.
+ */
+void v_warn_bogon_ula(struct vctx *c)
+{
+	static const uint8_t ula[16] = { 0xfc };
+	const struct pinhole_policy *p = c->p;
+
+	if (!p->router || !p->defaults.bogons || !ph_filters(p, 6))
+		return;
+	for (size_t i = 0; i < p->n_pinholes; i++) {
+		const struct ph_pinhole *ph = &p->pinholes[i];
+		const struct ph_host *h;
+		char buf[64], net[72];
+
+		/* a pinhole or host with errors may be half filled in */
+		if (!ph->name || ph->host < 0 || (size_t)ph->host >= p->n_hosts ||
+		    ph->family == PH_FAM_IPV4 ||
+		    (c->host_bad && c->host_bad[ph->host]))
+			continue;
+		h = &p->hosts[ph->host];
+		if ((h->ipv6.kind != PH_ADDR6_EXACT && h->ipv6.kind != PH_ADDR6_SUBNET) ||
+		    !addr_in(h->ipv6.addr, ula, 7))
+			continue;
+		addr6_format(h->ipv6.addr, buf);
+		if (h->ipv6.kind == PH_ADDR6_SUBNET)
+			snprintf(net, sizeof(net), "%s/%u", buf, h->ipv6.plen);
+		else
+			snprintf(net, sizeof(net), "%s", buf);
+		v_warn(c, &ph->loc, "pinhole '%s' opens the ULA address %s of host "
+		       "'%s', but bogon filtering drops ULA destinations from "
+		       "outside zones; it opens nothing over IPv6 unless "
+		       "defaults.bogons is false", v_q(c, ph->name), net,
+		       v_q(c, h->name));
+	}
+}

@@ -49,6 +49,8 @@ def policy(seed):
             d.append("icmpv6: " + r.choice(["rfc4890", "strict"]))
         if r.random() < 0.3:
             d.append("log: " + r.choice(["true", "false"]))
+        if router and r.random() < 0.3:
+            d.append("bogons: " + r.choice(["true", "false"]))
     # SPEC 6.3 keys from a second generator, so the policies of a seed
     # stay what they were for the keys above
     r2 = random.Random(seed * 7 + 1)

@@ -45,6 +45,10 @@
 #include "nl_decode.h"
 #include "tap.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define N_GENERATED	200
 #define MAX_SEEDS	400
 
@@ -351,7 +355,39 @@ static void gen_packets(const struct pinhole_policy *p, const struct pinhole_rul
 			push(out, &pk);
 		}
 	}
-	/* the machine itself and a LAN address, from every interface */
+	/*
+	 * The machine itself and a LAN address, from every interface; IPv6
+	 * also from a source of each bogon class (defaults.bogons), from ::
+	 * (DAD) and from a ULA, and to a ULA destination.
+	 */
+	static const uint8_t odd6[][16] = {
+		{ 0xfd, [15] = 5 },			/* ULA */
+		{ 0xff, 0x02, [15] = 1 },		/* multicast */
+		{ [10] = 0xff, 0xff, 192, 0, 2, 9 },	/* IPv4-mapped */
+		{ [12] = 192, 0, 2, 9 },		/* IPv4-compatible */
+		{ 0xfe, 0xc0, [15] = 1 },		/* site-local */
+		{ 0 },					/* :: */
+		{ 0xfe, 0x80, [15] = 1 },		/* link-local: no bogon */
+	};
+	for (size_t ifi = 0; ifi < n_ifs; ifi++)
+		for (size_t o = 0; o < ARRAY_SIZE(odd6) + 1; o++) {
+			struct ev_packet pk = { .family = 6, .hoplimit = 255 };
+
+			strcpy(pk.iif, ifs[ifi]);
+			pk.proto = o % 3 == 2 ? IPPROTO_ICMPV6 : protos[o % 2];
+			pk.dport = 443;
+			pk.sport = 40000;
+			if (o < ARRAY_SIZE(odd6))
+				memcpy(pk.saddr, odd6[o], 16);
+			else
+				memcpy(pk.saddr, src6, 16);
+			pk.local = o % 2;
+			pk.daddr_known = true;
+			memcpy(pk.daddr, o == ARRAY_SIZE(odd6) ?
+			       (const uint8_t[16]){ 0xfd, 0, [15] = 9 } :
+			       (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0x77, [15] = 9 }, 16);
+			push(out, &pk);
+		}
 	for (size_t ifi = 0; ifi < n_ifs; ifi++)
 		for (int pr = 0; pr < 3; pr++)
 			for (int fam = 4; fam <= 6; fam += 2)
@@ -972,6 +1008,100 @@ static void test_router_details(const char *srcdir)
 	pinhole_ruleset_free(r);
 }
 
+/* defaults.bogons (090, 091): which rule drops a bogon, and where it is */
+static void test_bogons(const char *srcdir)
+{
+	static const char *const bogon_src[] = {
+		"fd00::5", "ff02::1", "::ffff:192.0.2.9", "::192.0.2.9", "fec0::1",
+	};
+	struct pinhole_explain_query q = { .iif = "wan0", .to = "2001:db8:1:2::80",
+					   .proto = "tcp", .port = 443 };
+	struct pinhole_ruleset *r, *back;
+	char path[4096], want[8192];
+	char *got;
+	int v;
+
+	r = compile_file(srcdir, "tests/golden/090-bogons.yaml", path, sizeof(path));
+	ok(r != NULL, "090-bogons compiles");
+	if (!r)
+		return;
+	back = round_trip(r);
+	ok(back != NULL, "090 round-trips");
+	for (size_t i = 0; i < ARRAY_SIZE(bogon_src); i++) {
+		q.from = bogon_src[i];
+		got = explain(r, &q, &v);
+		/* the rule's number is left out: other rules may come before it */
+		snprintf(want, sizeof(want), " of chain forward, %s:15:11)\n", path);
+		ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, want) &&
+		   strstr(got, "\ndefault: defaults.bogons: drop, a source that never "
+			  "comes from the internet (rule ") &&
+		   strstr(got, "rule: iifname { \"ppp*\", \"wan0\" } meta nfproto ipv6 ip6 saddr { "),
+		   "090: tcp 443 to web from %s drops by the bogons rule, at the key", q.from);
+		free(got);
+		if (back) {
+			got = explain(back, &q, &v);
+			ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "default: defaults.bogons: drop, a "
+				"source that never comes from the internet (rule ") &&
+			   strstr(got, " of chain forward)\n"),
+			   "090 decoded: ... from %s the same rule, without a location", q.from);
+			free(got);
+		}
+	}
+	q.from = "2001:db8:ffff::5";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "pinhole: web-443"),
+	   "090: from 2001:db8:ffff::5 (documentation, no bogon) web-443 accepts");
+	free(got);
+	q.iif = "ppp3";
+	q.from = "fd00::5";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "defaults.bogons"),
+	   "090: ... from fd00::5 on ppp3 (the second outside zone) it drops");
+	free(got);
+	q.iif = "br-lan";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && !strstr(got, "defaults.bogons"),
+	   "090: a ULA source from the LAN is no bogon");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .to = "fd00::5",
+					    .from = "2001:db8:ffff::5", .proto = "tcp",
+					    .port = 8445 };
+	got = explain(r, &q, &v);
+	snprintf(want, sizeof(want), " of chain forward, %s:15:11)\n", path);
+	ok(v == PINHOLE_EXPLAIN_DROP &&
+	   !strncmp(got, "drop\nrule: iifname { \"ppp*\", \"wan0\" } meta nfproto "
+		    "ipv6 ip6 daddr fc00::/7 counter drop\ndefault: defaults.bogons: drop, a ULA "
+		    "destination from an outside zone (rule ", 165) && strstr(got, want),
+	   "090: nas-smb to the ULA host drops by the ULA destination rule");
+	free(got);
+	q = (struct pinhole_explain_query){ .iif = "wan0", .from = "::", .local = 1,
+					    .proto = "icmpv6" };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "icmpv6 type"),
+	   "090: ICMPv6 from :: (DAD) to the router passes");
+	free(got);
+	q.from = "ff02::1";
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_DROP && strstr(got, "defaults.bogons: drop") &&
+	   strstr(got, " of chain input, "),
+	   "090: ICMPv6 from ff02::1 to the router drops by the input bogons rule");
+	free(got);
+	pinhole_ruleset_free(back);
+	pinhole_ruleset_free(r);
+
+	r = compile_file(srcdir, "tests/golden/091-bogons-off.yaml", path, sizeof(path));
+	ok(r != NULL, "091-bogons-off compiles");
+	if (!r)
+		return;
+	q = (struct pinhole_explain_query){ .iif = "wan0", .to = "fd00::5",
+					    .from = "fd00:1::7", .proto = "tcp", .port = 8445 };
+	got = explain(r, &q, &v);
+	ok(v == PINHOLE_EXPLAIN_ACCEPT && strstr(got, "pinhole: nas-8445"),
+	   "091: with bogons: false a ULA source reaches the ULA host's pinhole");
+	free(got);
+	pinhole_ruleset_free(r);
+}
+
 int main(void)
 {
 	const char *srcdir = getenv("srcdir");
@@ -980,6 +1110,7 @@ int main(void)
 		srcdir = ".";
 	test_expectations(srcdir);
 	test_router_details(srcdir);
+	test_bogons(srcdir);
 	test_glob(srcdir, "examples/*.yaml");
 	test_glob(srcdir, "tests/golden/*.yaml");
 	test_glob(srcdir, "tests/golden/uci/*.yaml");

@@ -300,6 +300,10 @@ static const struct shape shapes[] = {
 	  "[ payload load 2b @ transport header + 2 => reg 1 ]\n[ lookup reg 1 set __set%d ]\n"
 	  "[ meta load oifname => reg 1 ]\n[ cmp eq reg 1 0x306e6177 0x00000000 0x00000000 0x00000000 ]\n"
 	  "[ masq ]\n" },
+	{ "meta nfproto ipv6 rt type 0 counter drop",
+	  "[ meta load nfproto => reg 1 ]\n[ cmp eq reg 1 0x0000000a ]\n"
+	  "[ exthdr load ipv6 1b @ 43 + 2 => reg 1 ]\n[ cmp eq reg 1 0x00000000 ]\n"
+	  "[ counter pkts 0 bytes 0 ]\n[ immediate reg 0 drop ]\n" },
 };
 
 static struct pinhole_ruleset *hand_ruleset(void)
@@ -452,11 +456,17 @@ static struct pinhole_ruleset *hand_ruleset(void)
 	memcpy(m->lo, "wan0", 4);
 	memcpy(m->hi, "wan0", 4);
 	ir_rule_stmt(rule, IR_S_MASQ);
+	/* 12: routing header type 0 (defaults.bogons): an exthdr load */
+	rule = ir_chain_add_rule(c);
+	eq1(rule, IR_F_NFPROTO, NFPROTO_IPV6);
+	eq1(rule, IR_F_RT_TYPE, 0);
+	ir_rule_stmt(rule, IR_S_COUNTER);
+	ir_rule_stmt(rule, IR_S_DROP);
 	return r;
 }
 
 /* Rules in batch order (the nat chain's two rules come in chain order). */
-static const int batch_to_shape[] = { 0, 1, 2, 4, 5, 6, 7, 8, 9, 11, 3, 10 };
+static const int batch_to_shape[] = { 0, 1, 2, 4, 5, 6, 7, 8, 9, 11, 12, 3, 10 };
 
 static void test_hand(void)
 {
