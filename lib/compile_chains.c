@@ -38,16 +38,19 @@ static void rule_ct(struct cc *cc, struct ir_chain *c)
 /*
  * ICMPv6 per RFC 4890 (SPEC §4). Errors and echo pass in both chains;
  * `strict` keeps only the must-not-drop codes of time-exceeded (0) and
- * parameter-problem (1, 2). Packet-too-big is never dropped. Input adds
- * neighbour/router discovery (hop limit 255: on-link only) and MLD
- * (link-local sources).
+ * parameter-problem (1, 2). Packet-too-big is never dropped.
+ *
+ * An error that belongs to a connection is `ct state related` and would be
+ * accepted by the rule before these, whatever its code: `strict` therefore
+ * drops the two should-not-drop codes (time-exceeded 1, parameter-problem
+ * 0) ahead of the conntrack rule (rules_icmpv6_strict()), and what is left
+ * here is the unrelated traffic (echo, and errors conntrack does not
+ * track).
  */
 static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 {
 	static const uint8_t errors_all[] = { 1, 2, 3, 4, 128, 129 };
 	static const uint8_t errors_strict[] = { 1, 2, 128, 129 };
-	static const uint8_t nd[] = { 133, 134, 135, 136, 141, 142 };
-	static const uint8_t mld[] = { 130, 131, 132, 143 };
 	bool strict = cc->p->defaults.icmpv6 == PH_ICMPV6_STRICT;
 	/* defaults.ping: drop takes echo-request (128) out of input's list */
 	bool no_echo = input && cc->p->defaults.ping == PH_V_DROP;
@@ -81,8 +84,42 @@ static void rules_icmpv6(struct cc *cc, struct ir_chain *c, bool input)
 		}
 		rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	}
-	if (!input)
+}
+
+/*
+ * `strict`: the should-not-drop error codes, dropped before conntrack's
+ * `related` could accept them (RFC 4890 §4.3.2: time-exceeded code 1,
+ * parameter-problem code 0).
+ */
+static void rules_icmpv6_strict(struct cc *cc, struct ir_chain *c)
+{
+	static const uint8_t drop[][2] = { { 3, 1 }, { 4, 0 } };
+	struct ir_rule *r;
+
+	if (cc->p->defaults.icmpv6 != PH_ICMPV6_STRICT)
 		return;
+	for (size_t i = 0; i < ARRAY_SIZE(drop); i++) {
+		r = rb_rule(&cc->b, c, NULL, NULL);
+		rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
+		rb_m_u8(&cc->b, r, IR_F_ICMPV6_TYPE, drop[i][0]);
+		rb_m_u8(&cc->b, r, IR_F_ICMPV6_CODE, drop[i][1]);
+		rb_stmt(&cc->b, r, IR_S_DROP);
+	}
+}
+
+/*
+ * The link's own control traffic to the machine (RFC 4890 §4.4.1): router
+ * and neighbour discovery, inverse ND and SEND (hop limit 255: on-link
+ * only), MLD and multicast router discovery (link-local sources). Before
+ * `ct state invalid drop`: conntrack tracks none of these, and marks
+ * inverse ND, SEND and MRD solicitation/termination invalid.
+ */
+static void rules_icmpv6_link(struct cc *cc, struct ir_chain *c)
+{
+	static const uint8_t nd[] = { 133, 134, 135, 136, 141, 142, 148, 149 };
+	static const uint8_t mld[] = { 130, 131, 132, 143, 151, 152, 153 };
+	struct ir_rule *r;
+
 	r = rb_rule(&cc->b, c, NULL, NULL);
 	rb_m_nfproto(&cc->b, r, 6);
 	rb_m_u8(&cc->b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
@@ -263,6 +300,10 @@ static void rules_input_common(struct cc *cc, struct ir_chain *in)
 	rb_stmt(&cc->b, r, IR_S_ACCEPT);
 	if (want_bogons(cc))
 		rule_rt0(cc, in);
+	if (ph_filters(cc->p, 6)) {
+		rules_icmpv6_link(cc, in);
+		rules_icmpv6_strict(cc, in);
+	}
 	rule_ct(cc, in);
 	if (want_bogons(cc))
 		rules_bogons(cc, in, false);
@@ -791,6 +832,8 @@ void cc_build_router_chains(struct cc *cc)
 	rules_unfiltered(cc, fw);
 	if (want_bogons(cc))
 		rule_rt0(cc, fw);
+	if (ph_filters(p, 6))
+		rules_icmpv6_strict(cc, fw);
 	rule_ct(cc, fw);
 	if (want_bogons(cc))
 		rules_bogons(cc, fw, true);

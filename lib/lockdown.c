@@ -90,7 +90,7 @@ static void rule_counter_drop(struct rule_builder *b, struct ir_chain *c)
 
 static void chain_input(struct rule_builder *b)
 {
-	static const uint8_t nd[] = { 133, 134, 135, 136, 141, 142 };
+	static const uint8_t nd[] = { 133, 134, 135, 136, 141, 142, 148, 149 };
 	static const uint8_t fe80[16] = { 0xfe, 0x80 };
 	struct ir_chain *c = ir_chain_add(b->r, "input", IR_CHAIN_FILTER,
 					  NF_INET_LOCAL_IN, 0, NF_DROP);
@@ -99,15 +99,19 @@ static void chain_input(struct rule_builder *b)
 	r = rb_rule(b, c, NULL, NULL);
 	rb_m_ifname(b, r, IR_F_IIFNAME, "lo");
 	rb_stmt(b, r, IR_S_ACCEPT);
-	rules_ct(b, c);
-	rule_icmp6_errors(b, c);
-	/* neighbour and router discovery: hop limit 255 means on-link */
+	/*
+	 * neighbour and router discovery, inverse ND and SEND: hop limit 255
+	 * means on-link; before the invalid drop, as conntrack marks inverse
+	 * ND and SEND invalid
+	 */
 	r = rb_rule(b, c, NULL, NULL);
 	rb_m_nfproto(b, r, 6);
 	rb_m_u8(b, r, IR_F_L4PROTO, IPPROTO_ICMPV6);
 	rb_m_u8(b, r, IR_F_IP6_HOPLIMIT, 255);
 	rb_m_u8s(b, r, IR_F_ICMPV6_TYPE, nd, ARRAY_SIZE(nd));
 	rb_stmt(b, r, IR_S_ACCEPT);
+	rules_ct(b, c);
+	rule_icmp6_errors(b, c);
 	/* the machine keeps its own addresses (as compile_chains.c's input chain) */
 	r = rb_rule(b, c, "dhcpv6-client", NULL);
 	rb_m_nfproto(b, r, 6);
