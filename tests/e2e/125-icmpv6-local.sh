@@ -3,7 +3,8 @@
 #    and multicast router discovery (151) from a link-local source pass
 #    pinhole's input chain (conntrack marks the first two invalid, so they
 #    must be accepted before `ct state invalid drop`); inverse ND with hop
-#    limit 64 (not on-link) does not;
+#    limit 64 (not on-link) does not; router solicitation/advertisement,
+#    MLD and the reply to the router's own ping pass too;
 #  - `strict`, in transit: a time-exceeded code 1 that conntrack relates to
 #    a LAN client's UDP flow is dropped, code 0 passes; with rfc4890 both.
 # What passed is counted by a table of the test's own at a later priority
@@ -38,7 +39,9 @@ rtr_ll=$(ip -n "$RTR" -6 addr show dev wan0 scope link | sed -n 's/.*inet6 \(fe8
 load_ok "$RTR" "$EX/home-router.yaml"
 if [ -z "$rtr_ll" ] ||
    ! count_table "$RTR" input "icmpv6 type 141 ip6 hoplimit 255" "icmpv6 type 141 ip6 hoplimit 64" \
-	"icmpv6 type 148" "icmpv6 type 151" 2>"$tmp/icmp6.err"; then
+	"icmpv6 type 148" "icmpv6 type 151" "icmpv6 type nd-router-solicit" \
+	"icmpv6 type nd-router-advert" "icmpv6 type mld-listener-query" \
+	"icmpv6 type echo-reply" 2>"$tmp/icmp6.err"; then
 	tap_not_ok "$PHASE: a counting table on the router"
 	diag < "$tmp/icmp6.err"
 else
@@ -46,12 +49,20 @@ else
 	send6 "$WAN" "$rtr_ll%eth0" 141 0 64
 	send6 "$WAN" "$rtr_ll%eth0" 148 0 255
 	send6 "$WAN" "$rtr_ll%eth0" 151 0 1
+	send6 "$WAN" "$rtr_ll%eth0" 133 0 255
+	send6 "$WAN" "$rtr_ll%eth0" 134 0 255
+	send6 "$WAN" "$rtr_ll%eth0" 130 0 1
+	ip netns exec "$RTR" ping -6 -c 1 -W 2 "$WAN_OUT6" >/dev/null 2>&1
 	sleep 0.3
 	diag < "$tmp/icmp6.err"
 	expect_count "$RTR" c0 1 "inverse ND solicitation (141, hop limit 255) from wan's link-local address passes input"
 	expect_count "$RTR" c1 0 "inverse ND with hop limit 64 (not on-link) is dropped"
 	expect_count "$RTR" c2 1 "SEND certification path solicitation (148, hop limit 255) passes input"
 	expect_count "$RTR" c3 1 "multicast router advertisement (151) from a link-local source passes input"
+	expect_count "$RTR" c4 1 "router solicitation (133, hop limit 255) passes input"
+	expect_count "$RTR" c5 1 "router advertisement (134, hop limit 255) passes input"
+	expect_count "$RTR" c6 1 "MLD query (130) from a link-local source passes input"
+	expect_count "$RTR" c7 1 "the echo reply to the router's own ping passes input"
 	ip netns exec "$RTR" nft delete table inet e2e_count
 fi
 
