@@ -313,20 +313,6 @@ static void rules_input_common(struct cc *cc, struct ir_chain *in)
 	rules_dhcp_client(cc, in);
 }
 
-void cc_log_stmts(struct cc *cc, struct ir_rule *r, const char *what)
-{
-	struct ir_stmt *s;
-
-	if ((s = rb_stmt(&cc->b, r, IR_S_LIMIT))) {
-		s->limit.rate = cc->p->defaults.log_rate;
-		s->limit.unit = cc->p->defaults.log_unit;
-		s->limit.burst = PH_LOG_BURST;
-	}
-	rb_stmt(&cc->b, r, IR_S_COUNTER);
-	if ((s = rb_stmt(&cc->b, r, IR_S_LOG)))
-		snprintf(s->log.prefix, sizeof(s->log.prefix), "pinhole: %s: ", what);
-}
-
 /* defaults.log: what chain @c is about to drop, logged under its name. */
 static void rule_log_drop(struct cc *cc, struct ir_chain *c)
 {

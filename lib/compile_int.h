@@ -83,7 +83,7 @@ void cc_m_mss_zones(struct cc *cc, struct ir_rule *r, enum ir_field f);
  * @r: `limit rate R burst 5 packets counter log prefix "pinhole: WHAT: "`.
  * The verdict is always a rule of its own after it, never limited.
  */
-void cc_log_stmts(struct cc *cc, struct ir_rule *r, const char *what);
+void cc_log_stmts(struct cc *cc, struct ir_rule *r, const char *what);	/* compile_log.c */
 
 /* compile_chains.c: the chains of each mode, around those sets */
 void cc_build_host_chains(struct cc *cc);
