@@ -6,6 +6,7 @@
  *
  *   udpblast send ADDR PORT [-n COUNT] [-t MS] [-s BYTES] [-c FIRST]
  *   udpblast recv PORT [-i IDLE_MS] [-t MS]
+ *   udpblast flush
  *
  * send: at most COUNT packets (default 100000) of BYTES payload (default
  * 18: a 64-byte frame) to [ADDR]:PORT, for at most MS ms (default 1000),
@@ -18,14 +19,24 @@
  * context when the kernel charges softirqs to the task they interrupt).
  *
  * recv: counts packets on [::]:PORT until none came for IDLE_MS (default
- * 300) after the first, or MS ms (default 15000) in all. Prints
- * "received N pps R": the rate between the first and the last packet.
+ * 300) after the first, or MS ms (default 15000) in all, or SIGTERM or
+ * SIGINT came. Prints "received N pps R": the rate between the first and
+ * the last packet.
+ *
+ * flush: deletes every conntrack entry of the calling network namespace
+ * (ctnetlink IPCTNL_MSG_CT_DELETE without a tuple, what `conntrack -F`
+ * sends), so that each burst of new connections starts from an empty
+ * table (bench/nat6.sh).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,8 +61,17 @@ static double now_ms(void)
 static int usage(void)
 {
 	fprintf(stderr, "Usage: udpblast send ADDR PORT [-n COUNT] [-t MS] [-s BYTES] [-c FIRST]\n"
-		"       udpblast recv PORT [-i IDLE_MS] [-t MS]\n");
+		"       udpblast recv PORT [-i IDLE_MS] [-t MS]\n"
+		"       udpblast flush\n");
 	return 2;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
 }
 
 /* Connection @conn: IPv6 + UDP headers at @p, checksum included. */
@@ -214,9 +234,11 @@ static int do_recv(int argc, char **argv)
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
 	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
 	puts("ready");
 	fflush(stdout);
-	for (;;) {
+	while (!stop) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		double t = now_ms();
 		int wait, r;
@@ -242,8 +264,48 @@ static int do_recv(int argc, char **argv)
 	return 0;
 }
 
+static int do_flush(void)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+	} req = {
+		.nh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+			.nlmsg_seq = 1,
+		},
+		.nf = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
+	};
+	struct sockaddr_nl k = { .nl_family = AF_NETLINK };
+	char buf[512];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	ssize_t r;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+
+	if (fd < 0 || sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&k, sizeof(k)) < 0) {
+		perror("udpblast: ctnetlink");
+		return 1;
+	}
+	r = recv(fd, buf, sizeof(buf), 0);
+	if (r < (ssize_t)(sizeof(*nh) + sizeof(int)) || nh->nlmsg_type != NLMSG_ERROR) {
+		fprintf(stderr, "udpblast: ctnetlink: no answer\n");
+		return 1;
+	}
+	if (*(int *)NLMSG_DATA(nh)) {
+		errno = -*(int *)NLMSG_DATA(nh);
+		perror("udpblast: conntrack flush");
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "flush"))
+		return do_flush();
 	if (argc >= 2 && !strcmp(argv[1], "send"))
 		return do_send(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "recv"))

@@ -21,7 +21,7 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 export PINHOLE srcdir
 export PINHOLE_STATE_DIR="$TMP/state"
 
-echo "1..6"
+echo "1..7"
 
 sh "$srcdir/bench/gen-policy.sh" 400 >"$TMP/p.yaml"
 "$PINHOLE" check "$TMP/p.yaml" >/dev/null 2>"$TMP/err"
@@ -54,4 +54,13 @@ st=$?
 awk -F'|' '/^\| 20 \|/ { for (i = 3; i <= 6; i++) if ($i + 0 <= 0) bad = 1; found = 1 }
 	END { exit !(found && !bad) }' "$TMP/dpn" || st=1
 ok $st "dataplane.sh MODE=newflow: a new connection per packet gets through (a)-(d)" "$TMP/dpn"
+
+R=1 COUNT=2000 MS=200 EXTRA=1 sh "$srcdir/bench/nat6.sh" 20 >"$TMP/nat6" 2>&1
+st=$?
+# every configuration forwarded new connections, all of them reached the server
+awk -F'|' '/^\| \([a-e]\)/ { if ($3 + 0 <= 0) bad = 1; n++ } /^\| [a-e]\/[a-e] \|/ { r++ }
+	END { exit !(n == 5 && r == 5 && !bad) }' "$TMP/nat6" || st=1
+awk '/the server received/ { if ($5 != $8 || $5 + 0 <= 0) bad = 1; n++ }
+	END { exit !(n == 5 && !bad) }' "$TMP/nat6" || st=1
+ok $st "nat6.sh: new IPv6 connections through (a)-(e), NAT in inet and in ip tables" "$TMP/nat6"
 exit 0
