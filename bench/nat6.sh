@@ -20,12 +20,14 @@
 #       `pinhole compile` text by the awk below: `meta nfproto ipv4` and
 #       `dnat ip to` become plain `dnat to`, nothing else changes)
 #
-# With EXTRA=1, two more, to say where the rest of (c)'s gap to (a) is:
+# With EXTRA=1, four more, to say where the rest of (c)'s gap to (a) is:
 #
 #   (d) (c) without its ip table: pinhole's inet table with no NAT at all
 #       (the ip table's hooks are not on an IPv6 packet's path: d = c)
 #   (e) (d) without the mangle_forward chain (mss_clamp's base chain, a
 #       second forward hook)
+#   (f) (e) without the bogon-source drops (`ip6 saddr { ... } drop`)
+#   (g) (f) without the ULA-destination and routing-header type 0 drops
 #
 # The flow goes to the LAST pinhole (udp TPORT on TARGET), which every
 # table accepts. The rate is what the router forwards to the LAN (its
@@ -62,7 +64,7 @@ TMP=$(mktemp -d)
 P=ph-nat6-$$
 RX_PIDS=
 CFGS="a b c"
-[ "$EXTRA" = 1 ] && CFGS="a b c d e"
+[ "$EXTRA" = 1 ] && CFGS="a b c d e f g"
 cleanup_ns() {
 	for pid in $RX_PIDS; do
 		kill "$pid" 2>/dev/null || true
@@ -168,13 +170,15 @@ chain() {
 	c) ip netns exec "$rtr" nft -f "$TMP/c.nft" ;;
 	d) ip netns exec "$rtr" nft -f "$TMP/d.nft" ;;
 	e) ip netns exec "$rtr" nft -f "$TMP/e.nft" ;;
+	f) ip netns exec "$rtr" nft -f "$TMP/f.nft" ;;
+	g) ip netns exec "$rtr" nft -f "$TMP/g.nft" ;;
 	esac
 	# conntrack sysctls exist once a ruleset loaded nf_conntrack
 	nsctl "$rtr" net.netfilter.nf_conntrack_udp_timeout 1
 	# the sink, bounded in time like everything else
 	: >"$TMP/rx.$1"
 	ip netns exec "$lan" taskset -c $CPU_RX "$UB" recv $TPORT -i 600000 \
-		-t $(((MS + 2000) * R * 5 + 60000)) >"$TMP/rx.$1" &
+		-t $(((MS + 2000) * R * 7 + 60000)) >"$TMP/rx.$1" &
 	RX_PIDS="$RX_PIDS $!"
 	i=0
 	until grep -q ready "$TMP/rx.$1" 2>/dev/null; do
@@ -251,6 +255,12 @@ fi
 sed '/^table ip /,$d' "$TMP/c.nft" >"$TMP/d.nft"
 awk '/^\tchain mangle_forward \{$/ { skip = 1 } !skip { print } skip && /^\t\}$/ { skip = 0 }' \
 	"$TMP/d.nft" >"$TMP/e.nft"
+grep -v 'ip6 saddr {.*drop$' "$TMP/e.nft" >"$TMP/f.nft"
+grep -v -e 'ip6 daddr fc00::/7 .*drop$' -e 'rt type 0 .*drop$' "$TMP/f.nft" >"$TMP/g.nft"
+if [ "$EXTRA" = 1 ] && { cmp -s "$TMP/e.nft" "$TMP/f.nft" || cmp -s "$TMP/f.nft" "$TMP/g.nft"; }; then
+	echo "bench/nat6.sh: the table has no bogon, ULA or routing-header drop to remove" >&2
+	exit 1
+fi
 
 for cfg in $CFGS; do
 	chain "$cfg"
@@ -284,7 +294,7 @@ for pid in $RX_PIDS; do
 done
 RX_PIDS=
 RATIOS="ba ca cb"
-[ "$EXTRA" = 1 ] && RATIOS="ba ca cb da ea"
+[ "$EXTRA" = 1 ] && RATIOS="ba ca cb da ea fa ga"
 for r in $RATIOS; do
 	x=$(echo "$r" | cut -c1) y=$(echo "$r" | cut -c2)
 	for m in pps cpu; do
@@ -301,6 +311,8 @@ for cfg in $CFGS; do
 	c) what="(c) NAT chains in table ip pinhole" ;;
 	d) what="(d) (c) without the ip table" ;;
 	e) what="(e) (d) without mangle_forward" ;;
+	f) what="(f) (e) without the bogon-source drops" ;;
+	g) what="(g) (f) without the ULA-destination, rt type 0 drops" ;;
 	esac
 	echo "$what $(stats "$TMP/pps.$cfg") $(stats "$TMP/cpu.$cfg")" |
 		awk '{ n = NF - 6; w = $1; for (i = 2; i <= n; i++) w = w " " $i
