@@ -57,10 +57,11 @@ ok $st "dataplane.sh MODE=newflow: a new connection per packet gets through (a)-
 
 R=1 COUNT=2000 MS=200 EXTRA=1 sh "$srcdir/bench/nat6.sh" 20 >"$TMP/nat6" 2>&1
 st=$?
-# every configuration forwarded new connections, all of them reached the server
+# every configuration forwarded new connections, all of them reached the
+# server (br-lan may also have sent the router's own ND or MLD packet)
 awk -F'|' '/^\| \([a-g]\)/ { if ($3 + 0 <= 0) bad = 1; n++ } /^\| [a-g]\/[a-g] \|/ { r++ }
 	END { exit !(n == 7 && r == 7 && !bad) }' "$TMP/nat6" || st=1
-awk '/the server received/ { if ($5 != $8 || $5 + 0 <= 0) bad = 1; n++ }
+awk '/the server received/ { if ($5 + 0 <= 0 || $5 > $8 || $5 < $8 - 8) bad = 1; n++ }
 	END { exit !(n == 7 && !bad) }' "$TMP/nat6" || st=1
 ok $st "nat6.sh: new IPv6 connections through (a)-(g), NAT in inet and in ip tables" "$TMP/nat6"
 exit 0
