@@ -21,6 +21,11 @@
 #               validates and compiles the policy too) (and its ratio)
 #   us/elem     microseconds per element of status, diff and list: equal
 #               along the column when the read is linear in the elements
+#   user us/elem  the same for the user-space CPU time of status and diff
+#               (the rest is the kernel's: each 32 KiB dump message of a
+#               set makes the kernel walk the set from its first element
+#               again to skip what it sent, so the kernel's share, the same
+#               for nft list, grows with the square of a set's size)
 #
 # Each ratio is the median of the runs' own ratios (the reads of a run are
 # back to back, so on a shared machine they drift together). Run it under
@@ -104,8 +109,8 @@ nft list table inet pinhole >"$T/listing"
 	echo "bench/read.sh: diff after apply found a difference" >&2; exit 1; }
 EOF
 
-printf '| elements | pinholes | nft list (ms) | status (ms) | status / list | status --json (ms) | json / list | diff (ms) | diff / list | us/elem status | us/elem diff | us/elem list |\n'
-printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '| elements | pinholes | nft list (ms) | status (ms) | status / list | status --json (ms) | json / list | diff (ms) | diff / list | us/elem status | us/elem diff | us/elem list | user us/elem status | user us/elem diff |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for E in "$@"; do
 	N=$(( (E * 10000 + per10k / 2) / per10k ))
 	P=$TMP/p$E.yaml
@@ -124,10 +129,12 @@ for E in "$@"; do
 	awk -v e="$els" -v n="$N" -v l="$(col 1 "$TMP/l")" -v s="$(col 1 "$TMP/s")" \
 	    -v j="$(col 1 "$TMP/j")" -v d="$(col 1 "$TMP/d")" \
 	    -v rs="$(col 1 "$TMP/ratio")" -v rj="$(col 2 "$TMP/ratio")" \
-	    -v rd="$(col 3 "$TMP/ratio")" 'BEGIN {
-		printf "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f |\n",
+	    -v rd="$(col 3 "$TMP/ratio")" \
+	    -v us="$(col 2 "$TMP/s")" -v ud="$(col 2 "$TMP/d")" 'BEGIN {
+		printf "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
 			e, n, l, s, rs, j, rj, d, rd,
-			s * 1000 / e, d * 1000 / e, l * 1000 / e }'
+			s * 1000 / e, d * 1000 / e, l * 1000 / e,
+			us * 1000 / e, ud * 1000 / e }'
 	# min/max of each read, for the spread
 	for f in l s j d; do
 		awk -v f="$f" '{ v = $1; if (NR == 1 || v < lo) lo = v; if (NR == 1 || v > hi) hi = v }

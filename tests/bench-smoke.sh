@@ -21,7 +21,7 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 export PINHOLE srcdir
 export PINHOLE_STATE_DIR="$TMP/state"
 
-echo "1..6"
+echo "1..7"
 
 sh "$srcdir/bench/gen-policy.sh" 400 >"$TMP/p.yaml"
 "$PINHOLE" check "$TMP/p.yaml" >/dev/null 2>"$TMP/err"
@@ -54,4 +54,11 @@ st=$?
 awk -F'|' '/^\| 20 \|/ { for (i = 3; i <= 6; i++) if ($i + 0 <= 0) bad = 1; found = 1 }
 	END { exit !(found && !bad) }' "$TMP/dpn" || st=1
 ok $st "dataplane.sh MODE=newflow: a new connection per packet gets through (a)-(d)" "$TMP/dpn"
+R=1 sh "$srcdir/bench/read.sh" 300 >"$TMP/read" 2>&1
+st=$?
+# one row: ~300 elements counted, the three ratios printed (diff found nothing)
+awk -F'|' '$2 + 0 >= 250 && $2 + 0 <= 350 && $6 ~ /^ [0-9]+\.[0-9][0-9] $/ &&
+	$8 ~ /^ [0-9]+\.[0-9][0-9] $/ && $10 ~ /^ [0-9]+\.[0-9][0-9] $/ { found = 1 }
+	END { exit !found }' "$TMP/read" || st=1
+ok $st "read.sh: status, status --json and diff against nft list table at 300 elements" "$TMP/read"
 exit 0
