@@ -19,6 +19,8 @@
 #   json        pinhole status --json >/dev/null      (and its ratio to list)
 #   diff        pinhole diff POLICY (must find no difference; parses,
 #               validates and compiles the policy too) (and its ratio)
+#   diff 1%     pinhole diff of the policy without every 100th pinhole
+#               (must find the difference) (and its ratio)
 #   us/elem     microseconds per element of status, diff and list: equal
 #               along the column when the read is linear in the elements
 #   user us/elem  the same for the user-space CPU time of status and diff
@@ -99,7 +101,7 @@ per10k=$(awk "$count" "$TMP/p10k.nft")
 # one run in the current (fresh) network namespace: load, then the reads
 cat >"$TMP/run.sh" <<'EOF'
 set -e
-PINHOLE=$1 RS=$2 P=$3 T=$4
+PINHOLE=$1 RS=$2 P=$3 T=$4 PX=$5
 "$PINHOLE" apply "$P" >/dev/null 2>&1
 nft list table inet pinhole >"$T/listing"
 "$RS" -o "$T/l" -q -- nft list table inet pinhole
@@ -107,36 +109,43 @@ nft list table inet pinhole >"$T/listing"
 "$RS" -o "$T/j" -q -- "$PINHOLE" status --json
 "$RS" -o "$T/d" -q -- "$PINHOLE" diff "$P" || {
 	echo "bench/read.sh: diff after apply found a difference" >&2; exit 1; }
+st=0
+"$RS" -o "$T/x" -q -- "$PINHOLE" diff "$PX" || st=$?
+[ "$st" = 1 ] || { echo "bench/read.sh: diff 1% exited $st, not 1" >&2; exit 1; }
 EOF
 
-printf '| elements | pinholes | nft list (ms) | status (ms) | status / list | status --json (ms) | json / list | diff (ms) | diff / list | us/elem status | us/elem diff | us/elem list | user us/elem status | user us/elem diff |\n'
-printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '| elements | pinholes | nft list (ms) | status (ms) | status / list | status --json (ms) | json / list | diff (ms) | diff / list | diff 1%% (ms) | diff 1%% / list | us/elem status | us/elem diff | us/elem list | user us/elem status | user us/elem diff |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for E in "$@"; do
 	N=$(( (E * 10000 + per10k / 2) / per10k ))
 	P=$TMP/p$E.yaml
 	gen "$N" >"$P"
-	for f in l s j d; do : >"$TMP/$f"; done
+	awk '/^pinholes:/ { p = 1 } p && /^  - name: p/ { skip = substr($3, 2) % 100 == 50 }
+		!(p && skip) { print }' "$P" >"$TMP/x$E.yaml"
+	for f in l s j d x; do : >"$TMP/$f"; done
 	i=0
 	while [ $i -lt "$R" ]; do
-		unshare -n sh "$TMP/run.sh" "$PINHOLE" "$RS" "$P" "$TMP" || {
+		unshare -n sh "$TMP/run.sh" "$PINHOLE" "$RS" "$P" "$TMP" "$TMP/x$E.yaml" || {
 			echo "bench/read.sh: a run failed (E=$E); run it by hand to see why" >&2
 			exit 1; }
 		i=$((i + 1))
 	done
 	els=$(awk "$count" "$TMP/listing")
-	paste "$TMP/l" "$TMP/s" "$TMP/j" "$TMP/d" |
-		awk '{ print ($1 ? $6 / $1 : 0), ($1 ? $11 / $1 : 0), ($1 ? $16 / $1 : 0) }' >"$TMP/ratio"
+	paste "$TMP/l" "$TMP/s" "$TMP/j" "$TMP/d" "$TMP/x" |
+		awk '{ print ($1 ? $6 / $1 : 0), ($1 ? $11 / $1 : 0), ($1 ? $16 / $1 : 0),
+			($1 ? $21 / $1 : 0) }' >"$TMP/ratio"
 	awk -v e="$els" -v n="$N" -v l="$(col 1 "$TMP/l")" -v s="$(col 1 "$TMP/s")" \
 	    -v j="$(col 1 "$TMP/j")" -v d="$(col 1 "$TMP/d")" \
 	    -v rs="$(col 1 "$TMP/ratio")" -v rj="$(col 2 "$TMP/ratio")" \
 	    -v rd="$(col 3 "$TMP/ratio")" \
+	    -v x="$(col 1 "$TMP/x")" -v rx="$(col 4 "$TMP/ratio")" \
 	    -v us="$(col 2 "$TMP/s")" -v ud="$(col 2 "$TMP/d")" 'BEGIN {
-		printf "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
-			e, n, l, s, rs, j, rj, d, rd,
+		printf "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+			e, n, l, s, rs, j, rj, d, rd, x, rx,
 			s * 1000 / e, d * 1000 / e, l * 1000 / e,
 			us * 1000 / e, ud * 1000 / e }'
 	# min/max of each read, for the spread
-	for f in l s j d; do
+	for f in l s j d x; do
 		awk -v f="$f" '{ v = $1; if (NR == 1 || v < lo) lo = v; if (NR == 1 || v > hi) hi = v }
 			END { printf "%s %.0f-%.0f ", f, lo, hi }' "$TMP/$f"
 	done >"$TMP/spread$E"
@@ -145,5 +154,5 @@ echo
 echo "mix $MIX; medians of $R runs, wall time, each run in a fresh network namespace; min-max (ms):"
 for E in "$@"; do
 	printf '  %s elements: %s\n' "$E" "$(cat "$TMP/spread$E")" |
-		sed 's/ l / list /; s/ s / status /; s/ j / json /; s/ d / diff /'
+		sed 's/ l / list /; s/ s / status /; s/ j / json /; s/ d / diff /; s/ x / diff 1% /'
 done
