@@ -111,6 +111,25 @@ bool addr_in(const uint8_t *a, const uint8_t *net, unsigned int plen)
 	return true;
 }
 
+/*
+ * "%x" of a 16-bit group without printf: status, diff and compile format
+ * an address per set element, and sprintf was a fifth of `pinhole diff`'s
+ * user time at 100,000 elements (callgrind).
+ */
+static char *hex16(char *p, unsigned int v)
+{
+	static const char digit[] = "0123456789abcdef";
+
+	if (v >= 0x1000)
+		*p++ = digit[v >> 12 & 15];
+	if (v >= 0x100)
+		*p++ = digit[v >> 8 & 15];
+	if (v >= 0x10)
+		*p++ = digit[v >> 4 & 15];
+	*p++ = digit[v & 15];
+	return p;
+}
+
 void addr6_format(const uint8_t a[16], char buf[64])
 {
 	unsigned int g[8];
@@ -140,14 +159,25 @@ void addr6_format(const uint8_t a[16], char buf[64])
 		}
 		if (i && i != best + best_len)
 			*p++ = ':';
-		p += sprintf(p, "%x", g[i]);
+		p = hex16(p, g[i]);
 	}
 	*p = '\0';
 }
 
 void addr4_format(const uint8_t a[4], char buf[16])
 {
-	snprintf(buf, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		if (a[i] >= 100)
+			*p++ = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			*p++ = (char)('0' + a[i] / 10 % 10);
+		*p++ = (char)('0' + a[i] % 10);
+	}
+	*p = '\0';
 }
 
 /* One port number: PORT_OK, PORT_RANGE for 0 or too big, else PORT_INVALID. */

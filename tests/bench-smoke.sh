@@ -21,7 +21,7 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 export PINHOLE srcdir
 export PINHOLE_STATE_DIR="$TMP/state"
 
-echo "1..7"
+echo "1..8"
 
 sh "$srcdir/bench/gen-policy.sh" 400 >"$TMP/p.yaml"
 "$PINHOLE" check "$TMP/p.yaml" >/dev/null 2>"$TMP/err"
@@ -64,4 +64,13 @@ awk -F'|' '/^\| \([a-g]\)/ { if ($3 + 0 <= 0) bad = 1; n++ } /^\| [a-g]\/[a-g] \
 awk '/the server received/ { if ($5 + 0 <= 0 || $5 > $8 || $5 < $8 - 8) bad = 1; n++ }
 	END { exit !(n == 7 && !bad) }' "$TMP/nat6" || st=1
 ok $st "nat6.sh: new IPv6 connections through (a)-(g), NAT in inet and in ip tables" "$TMP/nat6"
+R=1 sh "$srcdir/bench/read.sh" 300 >"$TMP/read" 2>&1
+st=$?
+# one row: ~300 elements counted, the four ratios printed (diff found no
+# difference, diff 1% found one: read.sh fails otherwise)
+awk -F'|' '$2 + 0 >= 250 && $2 + 0 <= 350 && $6 ~ /^ [0-9]+\.[0-9][0-9] $/ &&
+	$8 ~ /^ [0-9]+\.[0-9][0-9] $/ && $10 ~ /^ [0-9]+\.[0-9][0-9] $/ &&
+	$12 ~ /^ [0-9]+\.[0-9][0-9] $/ { found = 1 }
+	END { exit !found }' "$TMP/read" || st=1
+ok $st "read.sh: status, status --json, diff and diff 1% against nft list table at 300 elements" "$TMP/read"
 exit 0

@@ -22,6 +22,81 @@ static void fmt6(const char *in, const char *want)
 	is_str(buf, want, "format %s as %s", in, want);
 }
 
+/* the sprintf formatters addr6_format and addr4_format replaced */
+static void ref6(const uint8_t a[16], char *p)
+{
+	unsigned int g[8];
+	int best = -1, best_len = 0;
+
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+	for (int i = 0; i < 8;) {
+		int j = i;
+
+		while (j < 8 && g[j] == 0)
+			j++;
+		if (j - i > best_len && j - i >= 2) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (i && i != best + best_len)
+			*p++ = ':';
+		p += sprintf(p, "%x", g[i]);
+	}
+	*p = '\0';
+}
+
+/*
+ * Pseudo-random addresses (a fixed LCG): each 16-bit group zero, one hex
+ * digit long, two, three or four, so every zero run and digit count shows
+ * up; both formatters must agree on every one.
+ */
+static void fmt_agree(void)
+{
+	uint32_t r = 12345;
+	int bad6 = 0, bad4 = 0;
+
+	for (int n = 0; n < 200000; n++) {
+		uint8_t a[16];
+		char got[64], want[64];
+
+		for (int i = 0; i < 8; i++) {
+			unsigned int v;
+
+			r = r * 1103515245u + 12345u;
+			v = r >> 8 & 0xffff;
+			switch (r >> 28 & 7) {
+			case 0: case 1: case 2: v = 0; break;
+			case 3: v &= 0xf; break;
+			case 4: v &= 0xff; break;
+			case 5: v &= 0xfff; break;
+			default: break;
+			}
+			a[2 * i] = (uint8_t)(v >> 8);
+			a[2 * i + 1] = (uint8_t)v;
+		}
+		addr6_format(a, got);
+		ref6(a, want);
+		if (strcmp(got, want) && bad6++ < 3)
+			printf("# addr6_format %s, want %s\n", got, want);
+		addr4_format(a, got);
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		if (strcmp(got, want) && bad4++ < 3)
+			printf("# addr4_format %s, want %s\n", got, want);
+	}
+	ok(!bad6, "addr6_format equals the sprintf formatter on 200000 addresses");
+	ok(!bad4, "addr4_format equals \"%%u.%%u.%%u.%%u\" on 200000 addresses");
+}
+
 static void port(const char *s, enum port_result want, unsigned int lo,
 		 unsigned int hi)
 {
@@ -56,6 +131,7 @@ int main(void)
 	fmt6("0:0:1::", "0:0:1::");
 	fmt6("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8");
 	fmt6("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0");
+	fmt_agree();
 
 	ok(addr_parse("2001:db8::/32", &a) == ADDR_OK && a.family == 6 &&
 	   a.plen == 32 && a.has_plen && !a.suffix, "IPv6 prefix");
