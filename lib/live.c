@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "diff.h"
 #include "emit.h"
+#include "incr.h"
 #include "ir.h"
 #include "nl.h"
 #include "nl_build.h"
@@ -120,6 +121,58 @@ int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
 				    const char *old_table, const char *netns,
 				    struct pinhole_diag *d)
 {
+	return pinhole_ruleset_apply_ex(r, old_table, netns, 0, NULL, d);
+}
+
+/*
+ * Read the live table, and if only set elements differ build the batch of
+ * their deletes and adds under the read's generation: 0 with *@b (NULL:
+ * nothing differs), 1 for the full replace (@info->why_full), or -errno.
+ */
+static int try_incremental(struct nl_sock *s, const struct pinhole_ruleset *r,
+			   struct pinhole_apply_info *info, struct nl_built **b)
+{
+	struct pinhole_ruleset *live = NULL;
+	struct incr_plan p;
+	uint32_t genid;
+	int ret;
+
+	*b = NULL;
+	ret = nl_read_table(s, r->table, &live, &genid);
+	if (ret == -EINTR) {
+		info->why_full = "the table kept changing while it was read";
+		return 1;
+	}
+	if (ret)
+		return ret;
+	ret = incr_plan(live, r, &p);
+	if (ret == 1)
+		info->why_full = p.why;
+	if (!ret) {
+		info->kind = PINHOLE_APPLY_INCREMENTAL;
+		info->n_sets = p.n;
+		info->n_del = p.n_del;
+		info->n_add = p.n_add;
+		if (p.n)
+			ret = nl_build_elems(r->table, p.d, p.n, genid, nl_seq(s), b);
+		if (ret == -EINVAL) {	/* a set the builder will not delta */
+			info->kind = PINHOLE_APPLY_FULL;
+			info->why_full = "a set cannot be changed element by element";
+			ret = 1;
+		}
+	}
+	incr_plan_free(&p);
+	pinhole_ruleset_free(live);
+	return ret;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_apply_ex);
+int pinhole_ruleset_apply_ex(const struct pinhole_ruleset *r,
+			     const char *old_table, const char *netns,
+			     unsigned int flags, struct pinhole_apply_info *info,
+			     struct pinhole_diag *d)
+{
+	struct pinhole_apply_info dummy;
 	struct nl_built *b = NULL;
 	struct nl_err *errs = NULL;
 	struct nl_sock *s = NULL;
@@ -127,15 +180,31 @@ int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
 	uint32_t genid;
 	int ret;
 
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
 	ret = nl_open(netns, &s);
 	if (ret)
 		goto out;
-	ret = nl_getgen(s, &genid);
-	if (ret)
+	ret = 1;
+	if (old_table && *old_table && strcmp(old_table, r->table))
+		info->why_full = "the table was renamed";
+	else if (!(flags & PINHOLE_APPLY_F_FULL))
+		ret = try_incremental(s, r, info, &b);
+	if (ret < 0)
 		goto out;
-	ret = nl_build_replacing(r, old_table, genid, nl_seq(s), &b);
-	if (ret)
-		goto out;
+	if (!ret && !b)
+		goto out;	/* incremental, and nothing differs */
+	if (ret) {
+		info->kind = PINHOLE_APPLY_FULL;
+		info->n_sets = info->n_del = info->n_add = 0;
+		ret = nl_getgen(s, &genid);
+		if (ret)
+			goto out;
+		ret = nl_build_replacing(r, old_table, genid, nl_seq(s), &b);
+		if (ret)
+			goto out;
+	}
 	test_pause();
 	ret = nl_batch_send(s, b->batch, b->n_msgs, &errs, &n_errs);
 	if (!ret || !n_errs)

@@ -119,7 +119,9 @@ struct pinhole_ruleset *pinhole_ruleset_lockdown(const char *table);
  *	rejected object (`FILE:LINE:COL: error: kernel rejected rule: ...`)
  *
  * One netlink batch: the table is deleted and re-created with everything
- * in it, guarded by the generation read first. Returns 0; -ERESTART if the
+ * in it, guarded by the generation read first; or, when the live table
+ * differs from @r only in set elements, just those deleted and added
+ * (pinhole_ruleset_apply_ex()). Returns 0; -ERESTART if the
  * ruleset changed while pinhole was working (nothing was changed);
  * -errno of the first failing message after queueing its diagnostic in
  * @d (nothing was changed); other -errno for system errors.
@@ -140,6 +142,58 @@ int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
 int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
 				    const char *old_table, const char *netns,
 				    struct pinhole_diag *d);
+
+/**
+ * enum pinhole_apply_kind - how pinhole_ruleset_apply_ex() changed the table
+ * @PINHOLE_APPLY_FULL: the table was deleted and created again (every
+ *	counter starts from zero)
+ * @PINHOLE_APPLY_INCREMENTAL: the live table differed from @r only in the
+ *	elements of named sets: only those were deleted and added, in one
+ *	batch under the same generation check (counters of the rules and of
+ *	the elements left alone kept). No change at all is incremental too,
+ *	with nothing sent.
+ */
+enum pinhole_apply_kind {
+	PINHOLE_APPLY_FULL,
+	PINHOLE_APPLY_INCREMENTAL,
+};
+
+/**
+ * struct pinhole_apply_info - what pinhole_ruleset_apply_ex() did
+ * @kind: see above
+ * @n_sets: incremental: sets changed
+ * @n_del, @n_add: incremental: elements deleted and added (a range counts once)
+ * @why_full: full: why not incremental (static text), or NULL when
+ *	PINHOLE_APPLY_F_FULL asked for it
+ */
+struct pinhole_apply_info {
+	enum pinhole_apply_kind kind;
+	size_t n_sets, n_del, n_add;
+	const char *why_full;
+};
+
+/* pinhole_ruleset_apply_ex() @flags */
+enum {
+	PINHOLE_APPLY_F_FULL = 1 << 0,	/* always the full replace */
+};
+
+/**
+ * pinhole_ruleset_apply_ex - pinhole_ruleset_apply_replacing(), incremental when it can be
+ * @flags: PINHOLE_APPLY_F_*
+ * @info: out, optional: which kind of apply ran
+ *
+ * Reads the live table first (pinhole_ruleset_read()) and, when it
+ * differs from @r only in the elements of named sets and @old_table is
+ * NULL or @r's own, sends one batch of element deletes and adds guarded by
+ * the generation of that read: all or nothing, -ERESTART when anything
+ * committed since the read. Otherwise (absent table, foreign object, rule
+ * not recognised, any other difference) the full replace. Returns as
+ * pinhole_ruleset_apply().
+ */
+int pinhole_ruleset_apply_ex(const struct pinhole_ruleset *r,
+			     const char *old_table, const char *netns,
+			     unsigned int flags, struct pinhole_apply_info *info,
+			     struct pinhole_diag *d);
 
 /**
  * pinhole_live_others - warn about other tables that can drop what pinhole accepts

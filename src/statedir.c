@@ -130,10 +130,29 @@ static void test_pause_after_commit(void)
 		sleep((unsigned int)strtoul(v, NULL, 10));
 }
 
+unsigned int g_apply_flags;
+bool g_apply_verbose;
+
+static void say_kind(const struct pinhole_apply_info *in)
+{
+	if (in->kind == PINHOLE_APPLY_INCREMENTAL && !in->n_sets)
+		fprintf(stderr, "%s: apply: incremental: the live table is "
+			"already this one, nothing sent (counters kept)\n", prog);
+	else if (in->kind == PINHOLE_APPLY_INCREMENTAL)
+		fprintf(stderr, "%s: apply: incremental: %zu element%s deleted, "
+			"%zu added in %zu set%s (other counters kept)\n", prog,
+			in->n_del, in->n_del == 1 ? "" : "s", in->n_add,
+			in->n_sets, in->n_sets == 1 ? "" : "s");
+	else
+		fprintf(stderr, "%s: apply: full replace (%s; counters start "
+			"from zero)\n", prog, in->why_full ? in->why_full : "--full");
+}
+
 int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
 		      int retries, bool *published)
 {
 	char old[PINHOLE_TABLE_NAME_MAX + 1] = "";
+	struct pinhole_apply_info info;
 	struct pinhole_diag *d;
 	int ret;
 
@@ -146,7 +165,8 @@ int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
 		d = pinhole_diag_new();
 		if (!d)
 			return sys_error(-ENOMEM);
-		ret = pinhole_ruleset_apply_replacing(r, old, g_opts.netns, d);
+		ret = pinhole_ruleset_apply_ex(r, old, g_opts.netns, g_apply_flags,
+					       &info, d);
 		if (ret != -ERESTART || retries-- <= 0)
 			break;
 		pinhole_diag_free(d);
@@ -154,6 +174,8 @@ int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
 	/* first thing after the ack: the window for a kill -9 is one rename */
 	if (!ret && st && pinhole_state_publish(st) == 0 && published)
 		*published = true;
+	if (!ret && g_apply_verbose)
+		say_kind(&info);
 	if (!ret)
 		test_pause_after_commit();
 	pinhole_diag_print(d, stderr);
