@@ -60,11 +60,17 @@ for p in "$srcdir"/examples/*.yaml "$srcdir"/tests/golden/*.yaml "$K"/*.yaml; do
 	b=$(basename "$p")
 	"$PINHOLE" compile "$p" >"$TMP/c.nft" 2>/dev/null || continue	# error cases
 	fresh "nft -f '$TMP/c.nft' && '$PINHOLE' diff '$p' >'$TMP/diff.out' 2>&1;
-	       echo \"diff-rc=\$?\" >'$TMP/diff.rc'" >/dev/null 2>&1
+	       echo \"diff-rc=\$?\" >'$TMP/diff.rc';
+	       mkdir -m 700 '$TMP/st-$b' && '$PINHOLE' --state-dir '$TMP/st-$b' \
+		apply -v --force '$p' >'$TMP/incr.out' 2>&1" >/dev/null 2>&1
 	grep -qx 'diff-rc=0' "$TMP/diff.rc" 2>/dev/null
 	ok $? "$b: diff after nft -f of compile exits 0"
 	[ $? = 0 ] || show "$TMP/diff.out"
-	rm -f "$TMP/diff.rc"
+	# incremental apply finds every element nft wrote equal to the policy's
+	grep -q 'apply: incremental: the live table is already this one' "$TMP/incr.out"
+	ok $? "$b: apply -v over nft -f of compile is incremental and sends nothing"
+	[ $? = 0 ] || show "$TMP/incr.out"
+	rm -f "$TMP/diff.rc" "$TMP/incr.out"
 done
 
 A="$K/host-a.yaml"
