@@ -41,8 +41,8 @@ tap_check "$PHASE: traffic counted (web-https, web-alt and the drop rule non-zer
 
 ph apply -v "$B" >"$tmp/load.out" 2>"$tmp/load.err"
 rc=$?
-tap_check "$PHASE: incr-b.yaml applied incrementally (2 elements deleted, 2 added)" \
-	grep -q 'apply: incremental: 2 elements deleted, 2 added in 2 sets' "$tmp/load.err"
+tap_check "$PHASE: incr-b.yaml applied incrementally (2 elements deleted, 2 added; the table the state directory recorded)" \
+	grep -q 'apply: incremental: 2 elements deleted, 2 added in 2 sets (other counters kept; table known from the state directory)' "$tmp/load.err"
 [ $rc = 0 ] || diag < "$tmp/load.err"
 https1=$(elem_pkts pin6 web-https) alt1=$(elem_pkts pin6r web-alt) drop1=$(drop_pkts)
 echo "# after: web-https ${https1:-?} packets, web-alt ${alt1:-?}, forward_wan drop ${drop1:-?}"
@@ -80,8 +80,8 @@ tap_check "$PHASE: ... and nothing changed (diff incr-b.yaml empty)" ph diff "$B
 
 # apply --confirm, incremental, left to expire: incr-b.yaml comes back
 ph apply -v --confirm 2 "$A" >"$tmp/load.out" 2>"$tmp/load.err"
-tap_check "$PHASE: apply --confirm incr-a.yaml is incremental" \
-	grep -q 'apply: incremental' "$tmp/load.err"
+tap_check "$PHASE: apply --confirm incr-a.yaml is incremental (read back: a commit since the record)" \
+	grep -q 'apply: incremental: .*table read back' "$tmp/load.err"
 ph diff "$A" >/dev/null 2>&1
 tap_check "$PHASE: ... incr-a.yaml is live" test $? = 0
 i=0
