@@ -108,7 +108,10 @@ _pinhole()
 		opts="--confirm --boot"
 		# --force only where the binary has it (SPEC §6.5)
 		"${COMP_WORDS[0]}" -h 2>/dev/null | grep -q '^  apply .*--force' &&
-			opts="$opts --force" ;;
+			opts="$opts --force"
+		# --full and -v (incremental apply) likewise
+		"${COMP_WORDS[0]}" -h 2>/dev/null | grep -q '^  apply .*--full' &&
+			opts="$opts --full -v" ;;
 	diff) opts="--json" ;;
 	status) opts="--table --json" ;;
 	uci) opts="--batch --zones" ;;

@@ -403,7 +403,7 @@ static void print_set(FILE *f, const struct ir_set *s, unsigned int flags)
 		fputs("\t\tflags interval\n", f);
 	if (s->flags & IR_SET_COUNTER)
 		fputs("\t\tcounter\n", f);
-	if (s->n_elems) {
+	if (s->n_elems && !(flags & IR_EMIT_NO_ELEMENTS)) {
 		fputs("\t\telements = {\n", f);
 		print_set_body(f, s, flags, "\t\t\t");
 		fputs(",\n\t\t}\n", f);

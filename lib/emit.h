@@ -15,6 +15,7 @@ struct ir_elem;
 enum ir_emit_flags {
 	IR_EMIT_COUNTERS = 1 << 0,	/* print counter values (status, decoded state) */
 	IR_EMIT_NO_PREAMBLE = 1 << 1,	/* omit the header and the delete-table lines */
+	IR_EMIT_NO_ELEMENTS = 1 << 2,	/* named sets without their elements (incremental apply) */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "diff.h"
 #include "emit.h"
+#include "incr.h"
 #include "ir.h"
 #include "nl.h"
 #include "nl_build.h"
@@ -120,25 +121,116 @@ int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
 				    const char *old_table, const char *netns,
 				    struct pinhole_diag *d)
 {
+	return pinhole_ruleset_apply_ex(r, old_table, netns, 0, NULL, NULL, d);
+}
+
+/*
+ * Read the live table (or take @known, while its generation holds), and if
+ * only set elements differ build the batch of their deletes and adds
+ * under that generation: 0 with *@b (NULL: nothing differs), 1 for the
+ * full replace (@info->why_full), or -errno. *@genid: the generation.
+ */
+static int try_incremental(struct nl_sock *s, const struct pinhole_ruleset *r,
+			   const struct pinhole_apply_known *known,
+			   uint64_t cookie, struct pinhole_apply_info *info,
+			   struct nl_built **b, uint32_t *genid)
+{
+	struct pinhole_ruleset *read = NULL;
+	const struct pinhole_ruleset *live;
+	struct incr_plan p;
+	int ret;
+
+	*b = NULL;
+	if (known && known->r && cookie && known->netns_cookie == cookie &&
+	    !nl_getgen(s, genid) && *genid == known->genid) {
+		live = known->r;
+		info->known = true;
+	} else {
+		ret = nl_read_table(s, r->table, &read, genid);
+		if (ret == -EINTR) {
+			info->why_full = "the table kept changing while it was read";
+			return 1;
+		}
+		if (ret)
+			return ret;
+		live = read;
+	}
+	ret = incr_plan(live, r, &p);
+	if (ret == 1)
+		info->why_full = p.why;
+	if (!ret) {
+		info->kind = PINHOLE_APPLY_INCREMENTAL;
+		info->n_sets = p.n;
+		info->n_del = p.n_del;
+		info->n_add = p.n_add;
+		if (p.n)
+			ret = nl_build_elems(r->table, p.d, p.n, *genid, nl_seq(s), b);
+		if (ret == -EINVAL) {	/* a set the builder will not delta */
+			info->kind = PINHOLE_APPLY_FULL;
+			info->why_full = "a set cannot be changed element by element";
+			ret = 1;
+		}
+	}
+	if (ret)
+		info->known = false;
+	incr_plan_free(&p);
+	pinhole_ruleset_free(read);
+	return ret;
+}
+
+EXPORT_SYMBOL(pinhole_ruleset_apply_ex);
+int pinhole_ruleset_apply_ex(const struct pinhole_ruleset *r,
+			     const char *old_table, const char *netns,
+			     unsigned int flags,
+			     const struct pinhole_apply_known *known,
+			     struct pinhole_apply_info *info,
+			     struct pinhole_diag *d)
+{
+	struct pinhole_apply_info dummy;
 	struct nl_built *b = NULL;
 	struct nl_err *errs = NULL;
 	struct nl_sock *s = NULL;
 	size_t n_errs = 0;
-	uint32_t genid;
+	uint64_t cookie = 0;
+	uint32_t genid = 0;
 	int ret;
 
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
 	ret = nl_open(netns, &s);
 	if (ret)
 		goto out;
-	ret = nl_getgen(s, &genid);
-	if (ret)
+	if (nl_netns_cookie(s, &cookie))
+		cookie = 0;
+	ret = 1;
+	if (old_table && *old_table && strcmp(old_table, r->table))
+		info->why_full = "the table was renamed";
+	else if (!(flags & PINHOLE_APPLY_F_FULL))
+		ret = try_incremental(s, r, known, cookie, info, &b, &genid);
+	if (ret < 0)
 		goto out;
-	ret = nl_build_replacing(r, old_table, genid, nl_seq(s), &b);
-	if (ret)
-		goto out;
+	if (!ret && !b)
+		goto done;	/* incremental, and nothing differs: nothing moved */
+	if (ret) {
+		info->kind = PINHOLE_APPLY_FULL;
+		info->n_sets = info->n_del = info->n_add = 0;
+		ret = nl_getgen(s, &genid);
+		if (ret)
+			goto out;
+		ret = nl_build_replacing(r, old_table, genid, nl_seq(s), &b);
+		if (ret)
+			goto out;
+	}
 	test_pause();
 	ret = nl_batch_send(s, b->batch, b->n_msgs, &errs, &n_errs);
-	if (!ret || !n_errs)
+	if (!ret) {
+		/* the batch committed at @genid: the commit moved it by one */
+		if (!++genid)
+			genid = 1;
+		goto done;
+	}
+	if (!n_errs)
 		goto out;
 	qsort(errs, n_errs, sizeof(*errs), cmp_err);
 	/* A stale generation refuses the whole batch on BATCH_BEGIN. */
@@ -148,6 +240,11 @@ int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
 	}
 	for (size_t i = 0; i < n_errs; i++)
 		report(d, b, &errs[i], r->table, old_table);
+	goto out;
+done:
+	info->netns_cookie = genid ? cookie : 0;
+	info->genid = cookie ? genid : 0;
+	ret = 0;
 out:
 	free(errs);
 	nl_built_free(b);

@@ -402,3 +402,18 @@ int nl_getgen(struct nl_sock *s, uint32_t *genid)
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, nl_seq(s));
 	return nl_request(s, nlh, gen_cb, genid);
 }
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71	/* Linux 5.14 */
+#endif
+
+int nl_netns_cookie(struct nl_sock *s, uint64_t *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+
+	*cookie = 0;
+	if (getsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_NETNS_COOKIE,
+		       cookie, &len) < 0)
+		return -errno;
+	return *cookie ? 0 : -ENOTSUP;
+}

@@ -34,6 +34,14 @@ uint32_t nl_seq(struct nl_sock *s);
 /** nl_getgen - the ruleset generation of the socket's netns */
 int nl_getgen(struct nl_sock *s, uint32_t *genid);
 
+/*
+ * nl_netns_cookie - the cookie of the socket's network namespace
+ * (SO_NETNS_COOKIE: unique until reboot, never reused). With the
+ * generation it names one state of one namespace's ruleset.
+ * Returns 0, or -errno (-ENOPROTOOPT before Linux 5.14).
+ */
+int nl_netns_cookie(struct nl_sock *s, uint64_t *cookie);
+
 /**
  * struct nl_err - one error the kernel sent for a batch message
  * @seq: the failing message's sequence number

@@ -144,3 +144,29 @@ int nl_build_flush(const char *table, uint32_t genid, uint32_t seq0,
 	*out = c.out;
 	return 0;
 }
+
+int nl_build_elems(const char *table, const struct nl_elem_delta *d, size_t n,
+		   uint32_t genid, uint32_t seq0, struct nl_built **out)
+{
+	struct ctx c = { .table = table, .seq = seq0 };
+	int ret = nlb_new_built(seq0, &c.out);
+
+	if (ret)
+		return ret;
+	ret = nlb_begin(&c, genid);
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = nlb_elem_list(&c, d[i].set, NFT_MSG_DELSETELEM, 0,
+				    d[i].del, d[i].n_del, d[i].del_zero);
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = nlb_elem_list(&c, d[i].set, NFT_MSG_NEWSETELEM,
+				    NLM_F_CREATE | NLM_F_EXCL, d[i].add, d[i].n_add,
+				    d[i].add_zero);
+	if (!ret)
+		ret = nlb_end(&c);
+	if (ret) {
+		nl_built_free(c.out);
+		return ret;
+	}
+	*out = c.out;
+	return 0;
+}

@@ -4,6 +4,7 @@
 #define PINHOLE_NL_BUILD_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct nftnl_batch;
@@ -77,6 +78,34 @@ int nl_build_replacing(const struct pinhole_ruleset *r, const char *old,
 /* DELTABLE @table (with @genid), in a batch of its own. */
 int nl_build_flush(const char *table, uint32_t genid, uint32_t seq0,
 		   struct nl_built **out);
+
+/**
+ * struct nl_elem_delta - what incremental apply changes in one named set
+ * @set: the set (the compiled one; the live one has the same declaration)
+ * @del: elements to delete (the live set's), @n_del of them
+ * @add: elements to add (the compiled set's), @n_add of them
+ * @del_zero, @add_zero: single-field interval sets: delete / add the
+ *	leading END element of key 0 (a full load writes it when the first
+ *	range does not start at 0; the delta keeps that true)
+ */
+struct ir_elem;
+struct nl_elem_delta {
+	const struct ir_set *set;
+	const struct ir_elem **del, **add;
+	size_t n_del, n_add;
+	bool del_zero, add_zero;
+};
+
+/*
+ * The batch of an incremental apply to table @table: every delta's
+ * DELSETELEMs, then every delta's NEWSETELEMs (NLM_F_CREATE|NLM_F_EXCL: an
+ * element the kernel holds already is refused, not merged), under @genid
+ * (BATCH_BEGIN's NFTA_GEN_ID, as the full replace: a commit since the
+ * table was read refuses the whole batch). Returns 0, -EINVAL for an
+ * anonymous set, or -ENOMEM.
+ */
+int nl_build_elems(const char *table, const struct nl_elem_delta *d, size_t n,
+		   uint32_t genid, uint32_t seq0, struct nl_built **out);
 
 void nl_built_free(struct nl_built *b);
 

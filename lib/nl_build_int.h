@@ -7,6 +7,7 @@
  * Private to the builder (nl_build*.c), not installed: its context, the
  * message helpers of nl_build_msg.c and what one file builds for another.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "nl_build.h"
@@ -43,6 +44,12 @@ int nlb_end(struct ctx *c);
 /* nl_build_set.c: a set and its elements */
 int nlb_set_msgs(struct ctx *c, const struct ir_set *s, uint32_t id,
 		 const struct ir_chain *ch, const struct ir_rule *rule);
+
+/* nl_build_set.c: elements of a named set to delete or add (incremental) */
+struct ir_elem;
+int nlb_elem_list(struct ctx *c, const struct ir_set *s, uint16_t type,
+		  uint16_t flags, const struct ir_elem *const *elems, size_t n,
+		  bool zero);
 
 /* nl_build_rule.c: a rule, after its anonymous sets */
 int nlb_rule_msgs(struct ctx *c, const struct ir_chain *ch,

@@ -161,6 +161,7 @@ struct elem_writer {
 	struct nlmsghdr *nlh;		/* the open NEWSETELEM, or NULL */
 	struct nlattr *list;		/* its NFTA_SET_ELEM_LIST_ELEMENTS nest */
 	int i;
+	uint16_t type, flags;		/* 0: NEWSETELEM, NLM_F_CREATE */
 };
 
 static struct nlattr *nest_start(struct nlmsghdr *nlh, uint16_t type)
@@ -188,7 +189,8 @@ static int elems_close(struct elem_writer *w)
 
 static void elems_open(struct elem_writer *w)
 {
-	w->nlh = nlb_hdr(w->c, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+	w->nlh = w->type ? nlb_hdr(w->c, w->type, w->flags) :
+			   nlb_hdr(w->c, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
 	nftnl_set_elems_nlmsg_build_payload(w->nlh, w->def);	/* no elements: the header */
 	w->list = nest_start(w->nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	w->i = 0;
@@ -413,5 +415,74 @@ out:
 	if (w.def)
 		nftnl_set_free(w.def);
 	nftnl_set_free(ns);
+	return ret;
+}
+
+/*
+ * Incremental apply (nl_build_elems()): @n elements of the named set @s
+ * (table, name; no id) in @type messages, DELSETELEM or NEWSETELEM, with
+ * @flags, and with @zero the leading END element of key 0 set_elems()
+ * writes when the first range does not start at 0. A delete names a
+ * kernel element by what the kernel matches it on: KEY (and KEY_END in a
+ * concatenated interval set, as nft does); in a single-field interval set
+ * (rbtree) each range is two kernel elements, its start and hi+1 flagged
+ * INTERVAL_END (none for a range open to the maximum), deleted the same
+ * way nft deletes them: the kernel's rbtree finds an element by key AND
+ * end flag, so the END of one range and the start of an adjacent one at
+ * the same key are distinct, and a range shares no kernel element with
+ * any other range of a set without overlaps. An add writes an element as
+ * set_elems() writes it in a full load: map data, comment, the "open"
+ * flag. Anonymous sets belong to rules: -EINVAL.
+ */
+int nlb_elem_list(struct ctx *c, const struct ir_set *s, uint16_t type,
+		  uint16_t flags, const struct ir_elem *const *elems, size_t n,
+		  bool zero)
+{
+	struct elem_writer w = { .c = c, .s = s, .type = type, .flags = flags };
+	uint32_t klen = nl_set_key_len(s), dlen = nl_set_data_len(s);
+	bool single_iv = (s->flags & IR_SET_INTERVAL) && s->n_keys == 1;
+	bool ranged = (s->flags & IR_SET_INTERVAL) && s->n_keys > 1;
+	bool add = type == NFT_MSG_NEWSETELEM;
+	bool map = s->flags & IR_SET_MAP;
+	uint8_t zkey[IR_KEY_MAX] = { 0 };
+	int ret = -ENOMEM;
+
+	if (s->flags & IR_SET_ANON)
+		return -EINVAL;
+	if (!n && !(zero && single_iv))
+		return 0;
+	w.def = nftnl_set_alloc();
+	w.e = nftnl_set_elem_alloc();
+	if (!w.def || !w.e)
+		goto out;
+	nftnl_set_set_str(w.def, NFTNL_SET_TABLE, c->table);
+	nftnl_set_set_str(w.def, NFTNL_SET_NAME, s->name);
+	ret = 0;
+	if (zero && single_iv)
+		ret = add_elem(&w, zkey, klen, NULL, NULL, 0,
+			       NFT_SET_ELEM_INTERVAL_END, NULL, false);
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct ir_elem *e = elems[i];
+		bool open = single_iv && all_ones(e->key_end, klen);
+		uint8_t next[IR_KEY_MAX];
+
+		ret = add_elem(&w, e->key, klen, ranged ? e->key_end : NULL,
+			       add && map ? e->data : NULL, dlen, 0,
+			       add ? e->comment : NULL, add && open);
+		if (ret || !single_iv || open)
+			continue;
+		memcpy(next, e->key_end, klen);
+		for (int j = klen - 1; j >= 0 && ++next[j] == 0; j--)
+			;
+		ret = add_elem(&w, next, klen, NULL, NULL, 0,
+			       NFT_SET_ELEM_INTERVAL_END, NULL, false);
+	}
+	if (!ret)
+		ret = elems_close(&w);
+out:
+	if (w.e)
+		nftnl_set_elem_free(w.e);
+	if (w.def)
+		nftnl_set_free(w.def);
 	return ret;
 }

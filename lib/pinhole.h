@@ -4,6 +4,7 @@
 #define PINHOLE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -119,7 +120,9 @@ struct pinhole_ruleset *pinhole_ruleset_lockdown(const char *table);
  *	rejected object (`FILE:LINE:COL: error: kernel rejected rule: ...`)
  *
  * One netlink batch: the table is deleted and re-created with everything
- * in it, guarded by the generation read first. Returns 0; -ERESTART if the
+ * in it, guarded by the generation read first; or, when the live table
+ * differs from @r only in set elements, just those deleted and added
+ * (pinhole_ruleset_apply_ex()). Returns 0; -ERESTART if the
  * ruleset changed while pinhole was working (nothing was changed);
  * -errno of the first failing message after queueing its diagnostic in
  * @d (nothing was changed); other -errno for system errors.
@@ -140,6 +143,84 @@ int pinhole_ruleset_apply(const struct pinhole_ruleset *r, const char *netns,
 int pinhole_ruleset_apply_replacing(const struct pinhole_ruleset *r,
 				    const char *old_table, const char *netns,
 				    struct pinhole_diag *d);
+
+/**
+ * enum pinhole_apply_kind - how pinhole_ruleset_apply_ex() changed the table
+ * @PINHOLE_APPLY_FULL: the table was deleted and created again (every
+ *	counter starts from zero)
+ * @PINHOLE_APPLY_INCREMENTAL: the live table differed from @r only in the
+ *	elements of named sets: only those were deleted and added, in one
+ *	batch under the same generation check (counters of the rules and of
+ *	the elements left alone kept). No change at all is incremental too,
+ *	with nothing sent.
+ */
+enum pinhole_apply_kind {
+	PINHOLE_APPLY_FULL,
+	PINHOLE_APPLY_INCREMENTAL,
+};
+
+/**
+ * struct pinhole_apply_info - what pinhole_ruleset_apply_ex() did
+ * @kind: see above
+ * @n_sets: incremental: sets changed
+ * @n_del, @n_add: incremental: elements deleted and added (a range counts once)
+ * @why_full: full: why not incremental (static text), or NULL when
+ *	PINHOLE_APPLY_F_FULL asked for it
+ * @known: incremental: the live table was taken from @known, not read back
+ * @netns_cookie, @genid: after a successful apply, the namespace and the
+ *	ruleset generation at which the table is exactly @r (0: unknown), for
+ *	a later struct pinhole_apply_known
+ */
+struct pinhole_apply_info {
+	enum pinhole_apply_kind kind;
+	size_t n_sets, n_del, n_add;
+	const char *why_full;
+	bool known;
+	uint64_t netns_cookie;
+	uint32_t genid;
+};
+
+/**
+ * struct pinhole_apply_known - the live table, as an earlier apply left it
+ * @r: the ruleset that apply loaded (pinhole_state_live_known())
+ * @netns_cookie, @genid: its struct pinhole_apply_info fields
+ *
+ * While the namespace's generation is still @genid nothing has committed
+ * there since (every nf_tables commit moves it), so the live table is @r
+ * and need not be read back: the incremental apply compares with @r and
+ * sends its batch under @genid. Any other generation or namespace: read.
+ */
+struct pinhole_apply_known {
+	const struct pinhole_ruleset *r;
+	uint64_t netns_cookie;
+	uint32_t genid;
+};
+
+/* pinhole_ruleset_apply_ex() @flags */
+enum {
+	PINHOLE_APPLY_F_FULL = 1 << 0,	/* always the full replace */
+};
+
+/**
+ * pinhole_ruleset_apply_ex - pinhole_ruleset_apply_replacing(), incremental when it can be
+ * @flags: PINHOLE_APPLY_F_*
+ * @known: NULL, or the table an earlier apply left live (see above)
+ * @info: out, optional: which kind of apply ran
+ *
+ * Reads the live table first (pinhole_ruleset_read(); not when @known
+ * still holds) and, when it differs from @r only in the elements of named
+ * sets and @old_table is NULL or @r's own, sends one batch of element
+ * deletes and adds guarded by the generation of that read: all or
+ * nothing, -ERESTART when anything committed since the read. Otherwise
+ * (absent table, foreign object, rule not recognised, any other
+ * difference) the full replace. Returns as pinhole_ruleset_apply().
+ */
+int pinhole_ruleset_apply_ex(const struct pinhole_ruleset *r,
+			     const char *old_table, const char *netns,
+			     unsigned int flags,
+			     const struct pinhole_apply_known *known,
+			     struct pinhole_apply_info *info,
+			     struct pinhole_diag *d);
 
 /**
  * pinhole_live_others - warn about other tables that can drop what pinhole accepts
@@ -603,6 +684,39 @@ int pinhole_state_loaded_table(struct pinhole_state *st,
  * Returns 0, -EINVAL for a bad @table, or -errno.
  */
 int pinhole_state_record_table(struct pinhole_state *st, const char *table);
+
+/**
+ * pinhole_state_record_live - remember what the table is after this load
+ * @st: the open directory, locked, right after pinhole_state_publish()
+ *	put @r in place
+ * @r: the published ruleset (anything else: the record is removed)
+ * @cookie, @genid: struct pinhole_apply_info's netns_cookie and genid
+ *
+ * Writes "live.id": the boot, namespace and generation at which the
+ * table is exactly the image just published, and which file that image
+ * is (inode, size, mtime), so the next apply can take it instead of
+ * reading the table back (pinhole_state_live_known()). Only a cache:
+ * removed when @genid is 0. Returns 0 or -errno.
+ */
+int pinhole_state_record_live(struct pinhole_state *st,
+			      const struct pinhole_ruleset *r, uint64_t cookie,
+			      uint32_t genid);
+
+/**
+ * pinhole_state_live_known - the live table as the last load left it, if known
+ * @st: the open directory, locked
+ * @out: the ruleset (free it), as struct pinhole_apply_known's @r
+ * @cookie, @genid: where it is live
+ *
+ * The record of pinhole_state_record_live(), when it is of this boot and
+ * the image it names is still "last.ruleset" (a confirm renames
+ * "pending.ruleset" there, the same file). Whether the kernel still holds
+ * that table, pinhole_ruleset_apply_ex() decides from the generation.
+ * Returns 0, -ENOENT when nothing (valid) is recorded, or -errno.
+ */
+int pinhole_state_live_known(struct pinhole_state *st,
+			     struct pinhole_ruleset **out, uint64_t *cookie,
+			     uint32_t *genid);
 
 /**
  * pinhole_state_drop_stale - forget a pending change whose timer is gone

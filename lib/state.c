@@ -306,6 +306,11 @@ int state_mtime(struct state *st, const char *name, time_t *t)
 	return 0;
 }
 
+int state_stat(struct state *st, const char *name, struct stat *sb)
+{
+	return fstatat(st->dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
 int state_save_ruleset(struct state *st, const char *name,
 		       const struct pinhole_ruleset *r, const char *absent_table)
 {

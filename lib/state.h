@@ -29,6 +29,7 @@ struct pinhole_ruleset;
 #define STATE_EXPIRED	"expired.timer"		/* the timer that last rolled back */
 #define STATE_TABLE	"loaded.table"		/* name of the table pinhole loaded last */
 #define STATE_STAGED	"staged.ruleset"	/* the next LAST or PENDING, before the load */
+#define STATE_LIVE	"live.id"		/* where the published image is live (a cache) */
 
 struct state;
 
@@ -66,6 +67,9 @@ int state_rename(struct state *st, const char *from, const char *to);
 int state_sync(struct state *st);
 /* Modification time of @name. */
 int state_mtime(struct state *st, const char *name, time_t *t);
+/* fstatat() of @name in the directory (no symlink followed); 0 or -errno */
+struct stat;
+int state_stat(struct state *st, const char *name, struct stat *sb);
 
 /**
  * state_save_ruleset - write @r (or "table @absent_table did not exist") as @name

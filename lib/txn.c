@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "pinhole.h"
 #include "serial.h"
@@ -561,4 +562,90 @@ int pinhole_state_record_table(struct pinhole_state *ps, const char *table)
 	memcpy(buf, table, len);
 	buf[len++] = '\n';
 	return state_write(ps->st, STATE_TABLE, buf, len);
+}
+
+/* ------------------------------------------- the live table, as loaded */
+
+/* /proc/sys/kernel/random/boot_id: a record of another boot is void */
+static int boot_id(char id[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	int ret = -EIO;
+
+	if (!f)
+		return -errno;
+	if (fgets(id, 40, f)) {
+		id[strcspn(id, "\n")] = 0;
+		ret = strlen(id) == 36 && !strchr(id, ' ') ? 0 : -EIO;
+	}
+	fclose(f);
+	return ret;
+}
+
+EXPORT_SYMBOL(pinhole_state_record_live);
+int pinhole_state_record_live(struct pinhole_state *ps,
+			      const struct pinhole_ruleset *r, uint64_t cookie,
+			      uint32_t genid)
+{
+	char id[40], buf[256];
+	struct stat sb;
+	int len;
+
+	if (!r || r != ps->published || !cookie || !genid || boot_id(id) ||
+	    state_stat(ps->st, ps->staged_last ? STATE_LAST : STATE_PENDING, &sb)) {
+		state_remove(ps->st, STATE_LIVE);
+		return 0;
+	}
+	/* "BOOT COOKIE GENID INODE SIZE MTIME_S MTIME_NS\n" */
+	len = snprintf(buf, sizeof(buf), "%s %llu %u %llu %lld %lld %ld\n", id,
+		       (unsigned long long)cookie, genid,
+		       (unsigned long long)sb.st_ino, (long long)sb.st_size,
+		       (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+	return state_write(ps->st, STATE_LIVE, buf, (size_t)len);
+}
+
+EXPORT_SYMBOL(pinhole_state_live_known);
+int pinhole_state_live_known(struct pinhole_state *ps,
+			     struct pinhole_ruleset **out, uint64_t *cookie,
+			     uint32_t *genid)
+{
+	unsigned long long c, ino;
+	long long size, sec;
+	char id[40], rid[40];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct stat sb;
+	unsigned int g;
+	long nsec;
+	int ret;
+
+	*out = NULL;
+	ret = state_read(ps->st, STATE_LIVE, &buf, &len);
+	if (ret)
+		return ret;
+	ret = -ENOENT;
+	if (len && len < 255 && buf[len - 1] == '\n') {
+		char line[256];
+
+		memcpy(line, buf, len);
+		line[len] = 0;
+		if (sscanf(line, "%39s %llu %u %llu %lld %lld %ld", rid, &c, &g,
+			   &ino, &size, &sec, &nsec) == 7 && !boot_id(id) &&
+		    !strcmp(id, rid) && c && g &&
+		    !state_stat(ps->st, STATE_LAST, &sb) &&
+		    (unsigned long long)sb.st_ino == ino && sb.st_size == size &&
+		    sb.st_mtim.tv_sec == sec && sb.st_mtim.tv_nsec == nsec)
+			ret = 0;
+	}
+	free(buf);
+	if (ret)
+		return ret;
+	ret = state_load_ruleset(ps->st, STATE_LAST, out, NULL);
+	if (!ret && !*out)
+		ret = -ENOENT;
+	if (ret)
+		return ret;
+	*cookie = c;
+	*genid = g;
+	return 0;
 }

@@ -92,6 +92,13 @@ int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
  */
 int cli_dead_timer(struct pinhole_state *st, bool *rolled_back);
 
+/*
+ * apply --full: PINHOLE_APPLY_F_FULL for every load of this run; apply -v:
+ * say on stderr which kind of apply ran (cli_apply_publish()).
+ */
+extern unsigned int g_apply_flags;
+extern bool g_apply_verbose;
+
 int apply_plain(const char *policy);
 int apply_boot(const char *policy);
 int apply_confirm(const char *policy, unsigned int seconds);

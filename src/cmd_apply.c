@@ -18,7 +18,7 @@
 #include "explain.h"
 #include "util.h"
 
-#define APPLY_ARGS	"POLICY [--confirm SECONDS] [--boot] [--force]"
+#define APPLY_ARGS	"POLICY [--confirm SECONDS] [--boot] [--force] [--full] [-v]"
 #define CONFIRM_MAX	86400
 
 /* apply --force: no lockout guard (SPEC §6.5) */
@@ -74,6 +74,10 @@ int cmd_apply(int argc, char **argv)
 			boot = true;
 		else if (!strcmp(a, "--force"))
 			force = true;
+		else if (!strcmp(a, "--full"))
+			g_apply_flags |= PINHOLE_APPLY_F_FULL;
+		else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+			g_apply_verbose = true;
 		else if (!strcmp(a, "--confirm") && i + 1 < argc)
 			secs = argv[++i];
 		else if (!strncmp(a, "--confirm=", 10))

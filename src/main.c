@@ -29,7 +29,7 @@ static const struct subcommand {
 	{ "check",   cmd_check,   "POLICY", "validate a policy; print diagnostics" },
 	{ "compile", cmd_compile, "POLICY", "print the ruleset as an nft script" },
 	{ "uci",     cmd_uci,     "POLICY [--batch] [--zones]", "OpenWrt fw4 /etc/config/firewall sections" },
-	{ "apply",   cmd_apply,   "POLICY [--confirm S] [--boot] [--force]", "atomically replace the live table" },
+	{ "apply",   cmd_apply,   "POLICY [--confirm S] [--boot] [--force] [--full] [-v]", "atomically replace the live table" },
 	{ "confirm", cmd_confirm, "", "keep what the pending 'apply --confirm' loaded" },
 	{ "diff",    cmd_diff,    "POLICY [--json]", "what apply would change, as a unified diff" },
 	{ "status",  cmd_status,  "[--table NAME] [--json]", "live per-pinhole counters" },

@@ -130,11 +130,36 @@ static void test_pause_after_commit(void)
 		sleep((unsigned int)strtoul(v, NULL, 10));
 }
 
+unsigned int g_apply_flags;
+bool g_apply_verbose;
+
+static void say_kind(const struct pinhole_apply_info *in)
+{
+	if (in->kind == PINHOLE_APPLY_INCREMENTAL && !in->n_sets)
+		fprintf(stderr, "%s: apply: incremental: the live table is "
+			"already this one, nothing sent (counters kept; %s)\n", prog,
+			in->known ? "known from the state directory" : "read back");
+	else if (in->kind == PINHOLE_APPLY_INCREMENTAL)
+		fprintf(stderr, "%s: apply: incremental: %zu element%s deleted, "
+			"%zu added in %zu set%s (other counters kept; %s)\n", prog,
+			in->n_del, in->n_del == 1 ? "" : "s", in->n_add,
+			in->n_sets, in->n_sets == 1 ? "" : "s",
+			in->known ? "table known from the state directory" :
+				    "table read back");
+	else
+		fprintf(stderr, "%s: apply: full replace (%s; counters start "
+			"from zero)\n", prog, in->why_full ? in->why_full : "--full");
+}
+
 int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
 		      int retries, bool *published)
 {
 	char old[PINHOLE_TABLE_NAME_MAX + 1] = "";
+	struct pinhole_apply_known known = { 0 };
+	struct pinhole_ruleset *known_r = NULL;
+	struct pinhole_apply_info info;
 	struct pinhole_diag *d;
+	bool pub = false;
 	int ret;
 
 	if (published)
@@ -142,18 +167,35 @@ int cli_apply_publish(struct pinhole_state *st, const struct pinhole_ruleset *r,
 	/* none recorded, or unreadable: nothing to delete but our own table */
 	if (st && pinhole_state_loaded_table(st, old))
 		old[0] = 0;
+	/* the table the last apply left, if nothing committed since */
+	if (st && !(g_apply_flags & PINHOLE_APPLY_F_FULL) &&
+	    !pinhole_state_live_known(st, &known_r, &known.netns_cookie,
+				      &known.genid))
+		known.r = known_r;
 	for (;;) {
 		d = pinhole_diag_new();
-		if (!d)
+		if (!d) {
+			pinhole_ruleset_free(known_r);
 			return sys_error(-ENOMEM);
-		ret = pinhole_ruleset_apply_replacing(r, old, g_opts.netns, d);
+		}
+		ret = pinhole_ruleset_apply_ex(r, old, g_opts.netns, g_apply_flags,
+					       known.r ? &known : NULL, &info, d);
 		if (ret != -ERESTART || retries-- <= 0)
 			break;
 		pinhole_diag_free(d);
 	}
+	pinhole_ruleset_free(known_r);
 	/* first thing after the ack: the window for a kill -9 is one rename */
-	if (!ret && st && pinhole_state_publish(st) == 0 && published)
-		*published = true;
+	if (!ret && st && pinhole_state_publish(st) == 0)
+		pub = true;
+	if (published)
+		*published = pub;
+	if (pub)	/* a cache: a failure only costs the next apply a read */
+		pinhole_state_record_live(st, r, info.netns_cookie, info.genid);
+	else if (!ret && st)
+		pinhole_state_record_live(st, NULL, 0, 0);
+	if (!ret && g_apply_verbose)
+		say_kind(&info);
 	if (!ret)
 		test_pause_after_commit();
 	pinhole_diag_print(d, stderr);

@@ -21,7 +21,7 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 export PINHOLE srcdir
 export PINHOLE_STATE_DIR="$TMP/state"
 
-echo "1..8"
+echo "1..9"
 
 sh "$srcdir/bench/gen-policy.sh" 400 >"$TMP/p.yaml"
 "$PINHOLE" check "$TMP/p.yaml" >/dev/null 2>"$TMP/err"
@@ -41,6 +41,11 @@ R=1 R_BIG=1 sh "$srcdir/bench/load.sh" 60 >"$TMP/load" 2>&1
 st=$?
 grep -q '^| 60 | [0-9]' "$TMP/load" || st=1
 ok $st "load.sh: apply, nft -f, check, compile, diff at 60 pinholes" "$TMP/load"
+
+R=1 sh "$srcdir/bench/incr.sh" 60 >"$TMP/incr" 2>&1
+st=$?
+grep -q '^| 60 | [0-9].* | yes ' "$TMP/incr" || st=1
+ok $st "incr.sh: one pinhole changed at 60 pinholes: incremental, counters kept" "$TMP/incr"
 
 R=1 COUNT=3000 MS=200 sh "$srcdir/bench/dataplane.sh" 20 >"$TMP/dp" 2>&1
 st=$?

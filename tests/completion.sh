@@ -74,7 +74,9 @@ comp "--json" status --table x --j
 comp "--batch" uci --b
 comp "--zones" uci --batch --z
 comp "--table" flush --t
-comp "--boot --confirm --force --help --netns --state-dir --version" apply --
+comp "--boot --confirm --force --full --help --netns --state-dir --version" apply --
+comp "--full" apply --fu
+comp "-v" apply -v
 comp "--boot" apply --b
 comp "--confirm" apply --b --c
 BIN="$TMP/bin/newer" comp "--force" apply --f

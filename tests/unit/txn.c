@@ -774,6 +774,60 @@ static void test_stage(void)
 	pinhole_state_close(st);
 }
 
+/* live.id: the record of where the published image is live (a cache) */
+static void test_live_record(void)
+{
+	struct pinhole_state *st = fresh();
+	struct pinhole_ruleset *k = NULL;
+	char live[512];
+	uint64_t cookie = 0;
+	uint32_t genid = 0;
+	struct stat sb;
+	pid_t pid;
+
+	if (!st) {
+		ok(0, "fresh state dir");
+		return;
+	}
+	snprintf(live, sizeof(live), "%s/live.id", dir);
+	ok(pinhole_state_live_known(st, &k, &cookie, &genid) == -ENOENT && !k,
+	   "live.id: none recorded: -ENOENT");
+	pinhole_state_stage(st, A);
+	pinhole_state_publish(st);
+	ok(pinhole_state_record_live(st, B, 77, 5) == 0 && stat(live, &sb) < 0,
+	   "live.id: not recorded for a ruleset other than the one published");
+	ok(pinhole_state_record_live(st, A, 77, 5) == 0 && stat(live, &sb) == 0 &&
+	   (sb.st_mode & 07777) == 0600, "live.id: recorded after publish, 0600");
+	ok(pinhole_state_live_known(st, &k, &cookie, &genid) == 0 && k &&
+	   !strcmp(pinhole_ruleset_table(k), "ta") && cookie == 77 && genid == 5,
+	   "live.id: gives back last.ruleset's table, the cookie and the generation");
+	pinhole_ruleset_free(k);
+	k = NULL;
+	ok(pinhole_state_record_applied(st, B) == 0 &&
+	   pinhole_state_live_known(st, &k, &cookie, &genid) == -ENOENT && !k,
+	   "live.id: last.ruleset replaced since (another file): -ENOENT");
+	pinhole_state_stage(st, A);
+	pinhole_state_publish(st);
+	ok(pinhole_state_record_live(st, A, 77, 0) == 0 && stat(live, &sb) < 0,
+	   "live.id: generation unknown (0): the record is removed");
+
+	/* published to pending.ruleset; a confirm renames it to last.ruleset */
+	pid = timer_child();
+	confirm_apply(st, A, B, 31, pid);
+	pinhole_state_stage(st, C);
+	pinhole_state_publish(st);
+	ok(pinhole_state_record_live(st, C, 78, 9) == 0 &&
+	   pinhole_state_live_known(st, &k, &cookie, &genid) == -ENOENT,
+	   "live.id: while pending, the image is not last.ruleset: not used");
+	ok(pinhole_state_confirm(st, NULL) == 0 &&
+	   pinhole_state_live_known(st, &k, &cookie, &genid) == 0 && k &&
+	   !strcmp(pinhole_ruleset_table(k), "tc") && genid == 9,
+	   "live.id: confirmed (renamed to last.ruleset, the same file): used");
+	pinhole_ruleset_free(k);
+	end_child(pid);
+	pinhole_state_close(st);
+}
+
 int main(void)
 {
 	char base[] = "/tmp/pinhole-txn-test-XXXXXX", cmd[300];
@@ -801,6 +855,7 @@ int main(void)
 	test_stale();
 	test_loaded_table();
 	test_stage();
+	test_live_record();
 	pinhole_ruleset_free(A);
 	pinhole_ruleset_free(B);
 	pinhole_ruleset_free(C);
