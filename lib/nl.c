@@ -182,6 +182,28 @@ static int push_err(struct nl_err **v, size_t *n, const struct nl_err *e)
 	return 0;
 }
 
+/*
+ * Debugging and benchmarking aid, not part of the CLI: with
+ * PINHOLE_BATCH_DUMP=FILE in the environment, every batch sent is also
+ * written (appended, the exact bytes given to sendmsg) to FILE; bench/replay
+ * sends them again. A failure to write is ignored: the batch is still sent.
+ */
+static void batch_dump(const struct iovec *iov, int n_iov)
+{
+	const char *path = getenv("PINHOLE_BATCH_DUMP");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	for (int i = 0; i < n_iov; i++)
+		if (fwrite(iov[i].iov_base, 1, iov[i].iov_len, f) != iov[i].iov_len)
+			break;
+	fclose(f);
+}
+
 int nl_batch_send(struct nl_sock *s, struct nftnl_batch *b, size_t n_msgs,
 		  struct nl_err **errs, size_t *n_errs)
 {
@@ -203,6 +225,7 @@ int nl_batch_send(struct nl_sock *s, struct nftnl_batch *b, size_t n_msgs,
 	nftnl_batch_iovec(b, iov, n_iov);
 	for (int i = 0; i < n_iov; i++)
 		total += iov[i].iov_len;
+	batch_dump(iov, n_iov);
 	/*
 	 * The kernel copies the iovec into one skb: sndbuf must hold all of
 	 * it. Every error is its own skb of about 1 KiB truesize (nft sizes
