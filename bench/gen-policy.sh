@@ -25,8 +25,9 @@
 #
 # MIX=ranges: the range-heavy mix of issue 16 instead: N/4 hosts (exact
 # 2001:db8:1:X::Y), each with 4 pinholes: 443 over tcp or (every other host)
-# tcp+udp, one single tcp port, one 11-port range over the same protocols as
-# 443, and one udp port (~20k exact and ~7.5k interval elements at N=20000).
+# tcp+udp, one single port and one 11-port range over the same protocols as
+# 443, and one udp port (20,000 exact and 7,500 interval elements at
+# N=20000).
 #
 # TARGET=ADDR TPORT=P: the LAST pinhole opens udp port P to the exact IPv6
 # address ADDR (default 2001:db8:ffff::2, 5001), so a packet to it walks
@@ -136,7 +137,7 @@ function ranges(  h, nh, pr, q) {
 		pr = h % 2 ? "[tcp, udp]" : "tcp"
 		q = 10000 + (h * 37) % 40000
 		printf "  - name: r%da\n    host: h%d\n    proto: %s\n    ports: 443\n", h, h, pr
-		printf "  - name: r%db\n    host: h%d\n    ports: %d\n", h, h, 2000 + h % 7000
+		printf "  - name: r%db\n    host: h%d\n    proto: %s\n    ports: %d\n", h, h, pr, 2000 + h % 7000
 		printf "  - name: r%dc\n    host: h%d\n    proto: %s\n    ports: \"%d:%d\"\n", h, h, pr, q, q + 10
 		printf "  - name: r%dd\n    host: h%d\n    proto: udp\n    ports: %d\n", h, h, 51000 + h % 1000
 	}
