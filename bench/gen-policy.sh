@@ -23,6 +23,12 @@
 # one rule each, fw4's shape (`ip6 daddr X meta l4proto P th dport Q
 # accept`), in table inet linear with the same base chains pinhole has.
 #
+# MIX=ranges: the range-heavy mix of issue 16 instead: N/4 hosts (exact
+# 2001:db8:1:X::Y), each with 4 pinholes: 443 over tcp or (every other host)
+# tcp+udp, one single port and one 11-port range over the same protocols as
+# 443, and one udp port (20,000 exact and 7,500 interval elements at
+# N=20000).
+#
 # TARGET=ADDR TPORT=P: the LAST pinhole opens udp port P to the exact IPv6
 # address ADDR (default 2001:db8:ffff::2, 5001), so a packet to it walks
 # every rule of the linear ruleset (bench/dataplane.sh).
@@ -34,7 +40,7 @@ MODE=${2:-policy}
 : "${WAN_IF:=wan0}"
 : "${LAN_IF:=br-lan}"
 
-exec awk -v n="$N" -v mode="$MODE" -v target="$TARGET" -v tport="$TPORT" \
+exec awk -v n="$N" -v mode="$MODE" -v mix="${MIX:-default}" -v target="$TARGET" -v tport="$TPORT" \
 	-v wan="$WAN_IF" -v lan="$LAN_IF" '
 function hx(v) { return sprintf("%x", v) }
 # host kind of pinhole i: exact, suffix, subnet or dual (v6 + v4 forward)
@@ -83,6 +89,7 @@ function yaml_ports(  s, j) {
 }
 BEGIN {
 	if (mode == "linear") { linear(); exit }
+	if (mix == "ranges") { ranges(); exit }
 	print "version: 1"
 	print "zones:"
 	print "  wan:\n    interfaces: [" wan "]"
@@ -113,6 +120,26 @@ BEGIN {
 			ports(i)
 			printf "    ports: %s\n", yaml_ports()
 		}
+	}
+}
+function ranges(  h, nh, pr, q) {
+	nh = int(n / 4)
+	if (nh < 1) nh = 1
+	print "version: 1"
+	print "zones:"
+	print "  wan:\n    interfaces: [" wan "]"
+	print "  lan:\n    interfaces: [" lan "]"
+	print "hosts:"
+	for (h = 0; h < nh; h++)
+		printf "  h%d:\n    ipv6: %s\n", h, addr6(h)
+	print "pinholes:"
+	for (h = 0; h < nh; h++) {
+		pr = h % 2 ? "[tcp, udp]" : "tcp"
+		q = 10000 + (h * 37) % 40000
+		printf "  - name: r%da\n    host: h%d\n    proto: %s\n    ports: 443\n", h, h, pr
+		printf "  - name: r%db\n    host: h%d\n    proto: %s\n    ports: %d\n", h, h, pr, 2000 + h % 7000
+		printf "  - name: r%dc\n    host: h%d\n    proto: %s\n    ports: \"%d:%d\"\n", h, h, pr, q, q + 10
+		printf "  - name: r%dd\n    host: h%d\n    proto: udp\n    ports: %d\n", h, h, 51000 + h % 1000
 	}
 }
 # the same pinholes, one rule each (IPv6 side; forwards as their IPv6 part)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,50 @@ static int push_err(struct nl_err **v, size_t *n, const struct nl_err *e)
 	return 0;
 }
 
+/*
+ * Debugging and benchmarking aid (pinhole(8) ENVIRONMENT): with
+ * PINHOLE_BATCH_DUMP=FILE in the environment, every batch this process
+ * sends is also written to FILE, the exact bytes given to sendmsg, one
+ * batch after the other; bench/replay sends them again. FILE is created
+ * (O_EXCL, O_NOFOLLOW, mode 0600) by the first batch: an existing file or
+ * a symlink is never followed, appended to or clobbered, and then nothing
+ * is written. A failure to write is ignored: the batch is still sent.
+ */
+static void batch_dump(const struct iovec *iov, int n_iov)
+{
+	static int fd = -1;
+	static bool tried;
+	const char *path;
+
+	if (!tried) {
+		tried = true;
+		path = getenv("PINHOLE_BATCH_DUMP");
+		if (path && *path)
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				  O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return;
+	for (int i = 0; i < n_iov; i++) {
+		const char *p = iov[i].iov_base;
+		size_t left = iov[i].iov_len;
+
+		while (left) {
+			ssize_t w = write(fd, p, left);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				close(fd);
+				fd = -1;
+				return;
+			}
+			p += w;
+			left -= (size_t)w;
+		}
+	}
+}
+
 int nl_batch_send(struct nl_sock *s, struct nftnl_batch *b, size_t n_msgs,
 		  struct nl_err **errs, size_t *n_errs)
 {
@@ -203,6 +248,7 @@ int nl_batch_send(struct nl_sock *s, struct nftnl_batch *b, size_t n_msgs,
 	nftnl_batch_iovec(b, iov, n_iov);
 	for (int i = 0; i < n_iov; i++)
 		total += iov[i].iov_len;
+	batch_dump(iov, n_iov);
 	/*
 	 * The kernel copies the iovec into one skb: sndbuf must hold all of
 	 * it. Every error is its own skb of about 1 KiB truesize (nft sizes
