@@ -46,6 +46,7 @@
 #include "nl_build.h"
 #include "nl_decode.h"
 #include "tap.h"
+#include "nlbatch.h"
 
 #define N_GENERATED	200
 #define MAX_SEEDS	400	/* ~3% of the seeds give no valid policy */
@@ -576,32 +577,6 @@ static struct nftnl_set *find_set(struct nftnl_set **sets, size_t n,
 			return sets[i];
 	}
 	return NULL;
-}
-
-/*
- * libnftnl 1.2.4's element iterator numbers the element nests 1, 2, 3...
- * (the kernel ignores the type) while its own parser insists on
- * NFTA_LIST_ELEM (as tests/unit/nlmsg.c): renumber before parsing back.
- */
-static void normalise_elems(struct nlmsghdr *nlh)
-{
-	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) +
-					     NLMSG_ALIGN(sizeof(struct nfgenmsg)));
-	int rest = (int)nlh->nlmsg_len - (int)((char *)a - (char *)nlh);
-
-	for (; rest >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rest;
-	     rest -= NLA_ALIGN(a->nla_len),
-	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
-		struct nlattr *e = (struct nlattr *)((char *)a + NLA_HDRLEN);
-		int r2 = a->nla_len - NLA_HDRLEN;
-
-		if ((a->nla_type & NLA_TYPE_MASK) != NFTA_SET_ELEM_LIST_ELEMENTS)
-			continue;
-		for (; r2 >= NLA_HDRLEN && e->nla_len >= NLA_HDRLEN && e->nla_len <= r2;
-		     r2 -= NLA_ALIGN(e->nla_len),
-		     e = (struct nlattr *)((char *)e + NLA_ALIGN(e->nla_len)))
-			e->nla_type = (e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM;
-	}
 }
 
 /*

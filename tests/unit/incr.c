@@ -31,6 +31,7 @@
 #include "nl_build.h"
 #include "nl_decode.h"
 #include "tap.h"
+#include "nlbatch.h"
 
 #define MAXOBJ 256
 
@@ -74,28 +75,6 @@ struct parsed {
 	struct nftnl_rule *rules[MAXOBJ];
 	size_t n_chains, n_sets, n_rules;
 };
-
-/* libnftnl's parser wants NFTA_LIST_ELEM; its builder numbers them */
-static void normalise_elems(struct nlmsghdr *nlh)
-{
-	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) +
-					     NLMSG_ALIGN(sizeof(struct nfgenmsg)));
-	int rest = nlh->nlmsg_len - ((char *)a - (char *)nlh);
-
-	for (; rest >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rest;
-	     rest -= NLA_ALIGN(a->nla_len),
-	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
-		struct nlattr *e = (struct nlattr *)((char *)a + NLA_HDRLEN);
-		int r2 = a->nla_len - NLA_HDRLEN;
-
-		if ((a->nla_type & NLA_TYPE_MASK) != NFTA_SET_ELEM_LIST_ELEMENTS)
-			continue;
-		for (; r2 >= NLA_HDRLEN && e->nla_len >= NLA_HDRLEN && e->nla_len <= r2;
-		     r2 -= NLA_ALIGN(e->nla_len),
-		     e = (struct nlattr *)((char *)e + NLA_ALIGN(e->nla_len)))
-			e->nla_type = (e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM;
-	}
-}
 
 /* Every message of a batch, in order. */
 static size_t batch_msgs(struct nftnl_batch *b, struct nlmsghdr **out, size_t max)
